@@ -1,0 +1,73 @@
+// Package engine is tenantctl's narrow view of a container engine: observe
+// one project's objects with a fixed number of list calls, and create,
+// start, stop and remove single objects. The Docker implementation lives in
+// docker.go; unit tests of pure logic may fake this interface.
+package engine
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/tenantctl/tenantctl/provisioner/resource"
+)
+
+// Engine is one host's container engine.
+type Engine interface {
+	// Observe lists the project's networks, volumes and containers, plus the
+	// subnets and host ports in use by anything on the host. It costs a
+	// fixed number of list calls however many tenants there are.
+	Observe(ctx context.Context, project string) (*resource.Observed, error)
+
+	// CreateNetwork creates a network. If its subnet overlaps one in use it
+	// returns an error wrapping ErrSubnetTaken.
+	CreateNetwork(ctx context.Context, spec resource.NetworkSpec) error
+	// RemoveNetwork removes a network by name; a missing one is not an error.
+	RemoveNetwork(ctx context.Context, name string) error
+
+	// CreateVolume creates a named volume; an existing one is kept as is.
+	CreateVolume(ctx context.Context, spec resource.VolumeSpec) error
+	// RemoveVolume removes a volume by name; a missing one is not an error.
+	RemoveVolume(ctx context.Context, name string) error
+
+	// CreateContainer creates (but does not start) a container attached to
+	// all of spec.Networks and returns its ID. If a host port is taken the
+	// error wraps ErrPortTaken.
+	CreateContainer(ctx context.Context, spec resource.ContainerSpec) (string, error)
+	// StartContainer starts a created or stopped container. If a host port
+	// is taken the error wraps ErrPortTaken.
+	StartContainer(ctx context.Context, id string) error
+	// RemoveContainer stops and removes a container, never its volumes; a
+	// missing one is not an error.
+	RemoveContainer(ctx context.Context, id string) error
+
+	// ContainerState inspects one container: its state and health.
+	ContainerState(ctx context.Context, id string) (State, error)
+	// Logs returns the last lines of a container's output.
+	Logs(ctx context.Context, id string, lines int) (string, error)
+
+	// ImageExists reports whether an image reference is present on the host.
+	ImageExists(ctx context.Context, ref string) (bool, error)
+
+	// Calls is the number of engine API requests made so far.
+	Calls() int64
+
+	io.Closer
+}
+
+// State is a container's runtime state.
+type State struct {
+	// Status is created, running, paused, restarting, removing, exited or dead.
+	Status string
+	// Health is healthy, unhealthy, starting, or "" without a health check.
+	Health   string
+	ExitCode int
+	// HealthLog is the output of the last health check, for messages.
+	HealthLog string
+}
+
+// Errors the executor reacts to.
+var (
+	ErrSubnetTaken = errors.New("subnet already in use")
+	ErrPortTaken   = errors.New("host port already in use")
+)

@@ -1,0 +1,179 @@
+// Package model holds the desired state of a project as loaded from HCL:
+// the project, its hosts and every tenant with its template already
+// evaluated into concrete services. It is plain data: no I/O, no HCL types,
+// so the planner and the executor can use it without knowing about files.
+package model
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Project is everything a project directory declares.
+type Project struct {
+	Name string
+	// Dir is the project directory the configuration was loaded from.
+	Dir   string
+	Hosts []Host
+	// NetworkPool is the address range tenant subnets are carved from.
+	NetworkPool netip.Prefix
+	// SubnetBits is the prefix length of each tenant network (e.g. 27).
+	SubnetBits int
+	// PortRange is the inclusive range host ports are allocated from.
+	PortRange PortRange
+	// Tenants are sorted by name.
+	Tenants []Tenant
+}
+
+// Host is a Docker engine tenants can live on.
+type Host struct {
+	Name string
+	// Docker is the engine address, e.g. unix:///var/run/docker.sock.
+	Docker string
+}
+
+// PortRange is an inclusive range of host ports.
+type PortRange struct{ First, Last int }
+
+// Tenant is one customer with its template evaluated.
+type Tenant struct {
+	Name     string
+	Template string
+	// Host names the host the tenant lives on.
+	Host    string
+	Labels  map[string]string
+	Protect bool
+	// Source is "file:line" of the tenant block, for messages.
+	Source string
+	// Services are in dependency order: every service comes after the
+	// services it depends on; ties are broken by name.
+	Services []Service
+	Checks   []Check
+}
+
+// Service is one container of a tenant's stack.
+type Service struct {
+	Name string
+	// Image is an image reference that must exist on the host.
+	Image string
+	// Command overrides the image's command when non-empty.
+	Command []string
+	// Env maps variable names to values; sensitive values come from secret().
+	Env       map[string]Value
+	Ports     []Port
+	Volumes   []Volume
+	Health    *Health
+	DependsOn []string
+	Resources Resources
+	// Internal keeps the service on the tenant's internal network only:
+	// no published ports and no route out.
+	Internal bool
+}
+
+// Value is a string that may be sensitive (derived from a secret).
+// Sensitive values are never printed.
+type Value struct {
+	Text      string
+	Sensitive bool
+}
+
+// String returns the text, or a placeholder for sensitive values, so that a
+// Value printed by accident shows no secret.
+func (v Value) String() string {
+	if v.Sensitive {
+		return "(sensitive)"
+	}
+	return v.Text
+}
+
+// Port is a container port published on the host.
+type Port struct {
+	Name      string
+	Container int
+	// Host is the fixed host port, or 0 to allocate one once per tenant.
+	Host int
+	// HostIP is the address to bind on the host ("0.0.0.0" by default).
+	HostIP string
+	// Protocol is "tcp" or "udp".
+	Protocol string
+}
+
+// Volume is a named persistent volume mounted into a service.
+type Volume struct {
+	Name     string
+	Target   string
+	ReadOnly bool
+}
+
+// Health says how to know that a service is ready. Exactly one of Command
+// and HTTP is set.
+type Health struct {
+	// Command runs inside the container; exit 0 means healthy.
+	Command []string
+	// HTTP is a path probed over HTTP on the service's port named Port
+	// (or its first port); a 2xx or 3xx answer means healthy.
+	HTTP        string
+	Port        string
+	Interval    time.Duration
+	Timeout     time.Duration
+	Retries     int
+	StartPeriod time.Duration
+}
+
+// Resources limit a service's container; zero means the engine default.
+type Resources struct {
+	MemoryBytes int64
+	// NanoCPUs is CPUs × 1e9.
+	NanoCPUs int64
+	Pids     int64
+}
+
+// Check is a smoke test run against a healthy tenant.
+type Check struct {
+	Name string
+	HTTP *HTTPCheck
+	Exec *ExecCheck
+}
+
+// HTTPCheck requests a path on a service and checks the answer.
+type HTTPCheck struct {
+	Service      string
+	Port         string
+	Method       string
+	Path         string
+	Status       int
+	BodyContains string
+	BodyMatches  string
+	Timeout      time.Duration
+	Retries      int
+	Interval     time.Duration
+}
+
+// ExecCheck runs a command in a service's container.
+type ExecCheck struct {
+	Service        string
+	Command        []string
+	ExitCode       int
+	OutputContains string
+	Timeout        time.Duration
+}
+
+// Tenant returns the tenant with the given name, or nil.
+func (p *Project) Tenant(name string) *Tenant {
+	for i := range p.Tenants {
+		if p.Tenants[i].Name == name {
+			return &p.Tenants[i]
+		}
+	}
+	return nil
+}
+
+// Host returns the host with the given name, or nil.
+func (p *Project) Host(name string) *Host {
+	for i := range p.Hosts {
+		if p.Hosts[i].Name == name {
+			return &p.Hosts[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,107 @@
+package plan
+
+import (
+	"fmt"
+	"hash/fnv"
+	"net/netip"
+
+	"github.com/tenantctl/tenantctl/provisioner/model"
+)
+
+// allocator hands out tenant subnets and host ports. Each allocation starts
+// probing at a position hashed from its key (project/tenant/...) rather than
+// at the start of the range, so two projects or two parallel smoke runs
+// planning at the same moment rarely pick the same one; what is taken on
+// the host is always skipped.
+type allocator struct {
+	pool      netip.Prefix
+	bits      int
+	taken     map[uint32]bool // indexes of subnet slots in the pool
+	ports     model.PortRange
+	usedPorts map[int]bool
+}
+
+func newAllocator(p *model.Project) *allocator {
+	return &allocator{
+		pool:      p.NetworkPool.Masked(),
+		bits:      p.SubnetBits,
+		taken:     map[uint32]bool{},
+		ports:     p.PortRange,
+		usedPorts: map[int]bool{},
+	}
+}
+
+// slots is the number of subnets of size bits in the pool.
+func (a *allocator) slots() uint32 { return 1 << (a.bits - a.pool.Bits()) }
+
+// slotSubnet returns the subnet in slot i.
+func (a *allocator) slotSubnet(i uint32) netip.Prefix {
+	base := a.pool.Addr().As4()
+	v := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
+	v += i << (32 - a.bits)
+	addr := netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+	return netip.PrefixFrom(addr, a.bits)
+}
+
+// markSubnet marks every slot that overlaps s as taken.
+func (a *allocator) markSubnet(s netip.Prefix) {
+	s = s.Masked()
+	if !s.Addr().Is4() || !s.Overlaps(a.pool) {
+		return
+	}
+	if s.Bits() <= a.pool.Bits() { // covers the whole pool
+		for i := uint32(0); i < a.slots(); i++ {
+			a.taken[i] = true
+		}
+		return
+	}
+	first := a.slotIndex(s.Addr())
+	if s.Bits() >= a.bits {
+		a.taken[first] = true
+		return
+	}
+	for i := uint32(0); i < 1<<(a.bits-s.Bits()); i++ {
+		a.taken[first+i] = true
+	}
+}
+
+func (a *allocator) slotIndex(addr netip.Addr) uint32 {
+	b, p := addr.As4(), a.pool.Addr().As4()
+	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	base := uint32(p[0])<<24 | uint32(p[1])<<16 | uint32(p[2])<<8 | uint32(p[3])
+	return (v - base) >> (32 - a.bits)
+}
+
+// subnet allocates a free subnet for key.
+func (a *allocator) subnet(key string) (netip.Prefix, error) {
+	n := a.slots()
+	start := hash32(key) % n
+	for i := uint32(0); i < n; i++ {
+		slot := (start + i) % n
+		if !a.taken[slot] {
+			a.taken[slot] = true
+			return a.slotSubnet(slot), nil
+		}
+	}
+	return netip.Prefix{}, fmt.Errorf("network pool %s has no free /%d subnet left; set a larger network_pool in tenantctl.hcl", a.pool, a.bits)
+}
+
+// port allocates a free host port for key.
+func (a *allocator) port(key string) (int, error) {
+	n := uint32(a.ports.Last - a.ports.First + 1)
+	start := hash32(key) % n
+	for i := uint32(0); i < n; i++ {
+		p := a.ports.First + int((start+i)%n)
+		if !a.usedPorts[p] {
+			a.usedPorts[p] = true
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("port range %d-%d has no free port left; widen port_range in tenantctl.hcl", a.ports.First, a.ports.Last)
+}
+
+func hash32(key string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return h.Sum32()
+}

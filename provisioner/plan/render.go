@@ -1,0 +1,93 @@
+package plan
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// symbols mark each action in text, as Terraform does.
+var symbols = map[Action]string{Create: "+", Update: "~", Replace: "-/+", Delete: "-", NoOp: " "}
+
+// ANSI colors per action, used only when color is on.
+var colors = map[Action]string{Create: "\x1b[32m", Update: "\x1b[33m", Replace: "\x1b[35m", Delete: "\x1b[31m"}
+
+const colorReset = "\x1b[0m"
+
+// WriteText renders the plan for people: one line per change, grouped by
+// tenant, unchanged tenants counted but not listed, and a summary. It never
+// shows environment values, so no secret can appear.
+func WriteText(w io.Writer, p *Plan, color bool) error {
+	var b strings.Builder
+	paint := func(a Action, s string) string {
+		if !color || colors[a] == "" {
+			return s
+		}
+		return colors[a] + s + colorReset
+	}
+	unchanged := 0
+	for _, t := range p.Tenants {
+		if !t.Changes() {
+			unchanged++
+			continue
+		}
+		status := ""
+		switch {
+		case t.New:
+			status = " (new)"
+		case t.Orphan:
+			status = " (orphaned)"
+		}
+		fmt.Fprintf(&b, "tenant %s on host %s%s\n", t.Name, t.Host, status)
+		for _, op := range t.Operations {
+			if op.Action == NoOp {
+				continue
+			}
+			line := fmt.Sprintf("  %-3s %-9s %-10s %s", symbols[op.Action], op.ID.Kind, op.ID.Name, describe(op))
+			fmt.Fprintln(&b, paint(op.Action, strings.TrimRight(line, " ")))
+		}
+	}
+	c := p.Counts()
+	if c == (Counts{}) {
+		b.WriteString("No changes. Every tenant matches its definition.\n")
+	} else {
+		if unchanged > 0 {
+			fmt.Fprintf(&b, "%d tenant(s) unchanged.\n", unchanged)
+		}
+		fmt.Fprintf(&b, "\nPlan: %d to create, %d to update, %d to replace, %d to delete.\n", c.Create, c.Update, c.Replace, c.Delete)
+	}
+	for _, n := range p.Notes {
+		fmt.Fprintf(&b, "\nNote: %s\n", n)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// describe summarizes an operation: what is made, or why it changes.
+func describe(op Operation) string {
+	var what string
+	switch {
+	case op.Network != nil:
+		what = op.Network.Subnet.String()
+		if op.Network.Internal {
+			what += ", internal"
+		}
+	case op.Container != nil && (op.Action == Create || op.Action == Replace):
+		what = op.Container.Image
+		for _, p := range op.Container.Ports {
+			what += fmt.Sprintf(", %s :%d", p.Name, p.HostPort)
+		}
+	}
+	causes := op.Causes
+	if len(causes) == 1 && (causes[0] == "new tenant" || causes[0] == "destroy") {
+		causes = nil
+	}
+	switch {
+	case what == "":
+		return strings.Join(causes, "; ")
+	case len(causes) == 0:
+		return what
+	default:
+		return what + " (" + strings.Join(causes, "; ") + ")"
+	}
+}

@@ -1,0 +1,47 @@
+// Package resource describes the Docker objects tenantctl manages — networks,
+// volumes and containers — both as desired specs and as observed on an
+// engine. It defines the labels that are tenantctl's only state and the one
+// function that names every object. It does no I/O.
+package resource
+
+// Label keys carried by every network, volume and container tenantctl makes.
+// They are a contract: operators filter on them
+// (docker ps --filter label=tenantctl.tenant=acme).
+const (
+	LabelProject  = "tenantctl.project"
+	LabelTenant   = "tenantctl.tenant"
+	LabelService  = "tenantctl.service"
+	LabelSpecHash = "tenantctl.spec-hash"
+	// LabelKind is "network", "volume" or "container".
+	LabelKind = "tenantctl.kind"
+	// LabelRole names a network's role ("internal" or "edge") or a volume's name.
+	LabelRole = "tenantctl.role"
+	// LabelFields, on a container, holds a short hash per group of spec
+	// fields ("env=1a2b3c,image=..."), so a plan can say which fields
+	// changed without keeping the old spec anywhere.
+	LabelFields = "tenantctl.spec-fields"
+	// LabelPorts, on a tenant's internal network, records the host ports
+	// allocated at creation ("app.http=20001,..."), so a tenant keeps its
+	// URL when a container is removed by hand.
+	LabelPorts = "tenantctl.ports"
+	// LabelUserPrefix prefixes a tenant's own labels (tenantctl.label.tier).
+	LabelUserPrefix = "tenantctl.label."
+)
+
+// Kinds of resource.
+const (
+	KindNetwork   Kind = "network"
+	KindVolume    Kind = "volume"
+	KindContainer Kind = "container"
+)
+
+// Kind is the type of a Docker object.
+type Kind string
+
+// Network roles: every tenant has an internal network (no route out) that
+// all its services join, and an edge network for services that are not
+// internal, which carries published ports and outbound traffic.
+const (
+	RoleInternal = "internal"
+	RoleEdge     = "edge"
+)

@@ -1,0 +1,20 @@
+package resource
+
+// Name is the one function that names tenantctl's Docker objects:
+// "<project>_<tenant>_<part>". Project, tenant and part are DNS labels, which
+// never contain "_", so the result is a valid container, network and volume
+// name that cannot collide between projects, tenants or parts.
+func Name(project, tenant, part string) string {
+	return project + "_" + tenant + "_" + part
+}
+
+// ID identifies a resource in a plan, e.g. "container acme/app".
+type ID struct {
+	Kind   Kind
+	Tenant string
+	// Name is the service, the network role or the volume name.
+	Name string
+}
+
+// String renders the id as "kind tenant/name".
+func (id ID) String() string { return string(id.Kind) + " " + id.Tenant + "/" + id.Name }

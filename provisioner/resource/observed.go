@@ -1,0 +1,71 @@
+package resource
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Observed is what a host's engine holds for one project, gathered by a
+// fixed number of list calls.
+type Observed struct {
+	Networks   []Network
+	Volumes    []Volume
+	Containers []Container
+	// UsedSubnets are the subnets of every network on the host, tenantctl's
+	// or not, so new subnets never overlap them.
+	UsedSubnets []netip.Prefix
+	// UsedPorts are the host ports published by any container on the host.
+	UsedPorts []int
+}
+
+// Network is an observed network.
+type Network struct {
+	ID       string
+	Name     string
+	Labels   map[string]string
+	Internal bool
+	Subnets  []netip.Prefix
+}
+
+// Volume is an observed volume.
+type Volume struct {
+	Name   string
+	Labels map[string]string
+}
+
+// Container is an observed container, as a list call shows it.
+type Container struct {
+	ID     string
+	Name   string
+	Image  string
+	Labels map[string]string
+	// State is the engine's state: created, running, paused, restarting,
+	// removing, exited or dead.
+	State string
+	// Health is "healthy", "unhealthy", "starting" or "" (no health check).
+	Health   string
+	Created  time.Time
+	Ports    []PortBinding
+	Networks []string
+	// Mounts are the names of the volumes mounted.
+	Mounts []string
+}
+
+// Tenant returns the tenant label of a labelled object.
+func tenantOf(labels map[string]string) string { return labels[LabelTenant] }
+
+// TenantNames returns the sorted, distinct tenants that own something in o.
+func (o *Observed) TenantNames() []string {
+	seen := map[string]bool{}
+	for _, n := range o.Networks {
+		seen[tenantOf(n.Labels)] = true
+	}
+	for _, v := range o.Volumes {
+		seen[tenantOf(v.Labels)] = true
+	}
+	for _, c := range o.Containers {
+		seen[tenantOf(c.Labels)] = true
+	}
+	delete(seen, "")
+	return sortedKeys(seen)
+}
