@@ -17,8 +17,10 @@ type allocator struct {
 	pool      netip.Prefix
 	bits      int
 	taken     map[uint32]bool // indexes of subnet slots in the pool
-	ports     model.PortRange
-	usedPorts map[int]bool
+	ports model.PortRange
+	// usedPorts maps taken host ports to the tenant that holds them, or
+	// to "" when the holder is unknown (another project, another program).
+	usedPorts map[int]string
 }
 
 func newAllocator(p *model.Project) *allocator {
@@ -27,7 +29,7 @@ func newAllocator(p *model.Project) *allocator {
 		bits:      p.SubnetBits,
 		taken:     map[uint32]bool{},
 		ports:     p.PortRange,
-		usedPorts: map[int]bool{},
+		usedPorts: map[int]string{},
 	}
 }
 
@@ -86,14 +88,14 @@ func (a *allocator) subnet(key string) (netip.Prefix, error) {
 	return netip.Prefix{}, fmt.Errorf("network pool %s has no free /%d subnet left; set a larger network_pool in tenantctl.hcl", a.pool, a.bits)
 }
 
-// port allocates a free host port for key.
-func (a *allocator) port(key string) (int, error) {
+// port allocates a free host port for key, held by owner.
+func (a *allocator) port(key, owner string) (int, error) {
 	n := uint32(a.ports.Last - a.ports.First + 1)
 	start := hash32(key) % n
 	for i := uint32(0); i < n; i++ {
 		p := a.ports.First + int((start+i)%n)
-		if !a.usedPorts[p] {
-			a.usedPorts[p] = true
+		if _, taken := a.usedPorts[p]; !taken {
+			a.usedPorts[p] = owner
 			return p, nil
 		}
 	}
@@ -104,4 +106,17 @@ func hash32(key string) uint32 {
 	h := fnv.New32a()
 	h.Write([]byte(key))
 	return h.Sum32()
+}
+
+// reservePort marks a port taken by owner unless it is taken already.
+func (a *allocator) reservePort(port int, owner string) {
+	if _, taken := a.usedPorts[port]; !taken {
+		a.usedPorts[port] = owner
+	}
+}
+
+// portFree reports whether port is free or already held by owner.
+func (a *allocator) portFree(port int, owner string) bool {
+	holder, taken := a.usedPorts[port]
+	return !taken || holder == owner
 }

@@ -137,11 +137,11 @@ func desirePorts(p *model.Project, t *model.Tenant, obs *observedTenant, alloc *
 				ports[key] = port.Host
 			case boundPort(obs.containers[s.Name], port.Container) != 0:
 				ports[key] = boundPort(obs.containers[s.Name], port.Container)
-			case recorded[key] != 0 && !alloc.usedPorts[recorded[key]]:
+			case recorded[key] != 0 && alloc.portFree(recorded[key], t.Name):
 				ports[key] = recorded[key]
-				alloc.usedPorts[recorded[key]] = true
+				alloc.usedPorts[recorded[key]] = t.Name
 			default:
-				n, err := alloc.port(p.Name + "/" + t.Name + "/" + key)
+				n, err := alloc.port(p.Name+"/"+t.Name+"/"+key, t.Name)
 				if err != nil {
 					return nil, err
 				}

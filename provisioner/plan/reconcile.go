@@ -43,7 +43,14 @@ func Reconcile(desired *model.Project, observed map[string]*resource.Observed, o
 			a.markSubnet(s)
 		}
 		for _, p := range obs.UsedPorts {
-			a.usedPorts[p] = true
+			a.reservePort(p, "")
+		}
+		// Ports recorded for tenants whose containers are stopped or gone
+		// stay theirs: a list call shows the ports of running containers only.
+		for _, n := range obs.Networks {
+			for _, port := range decodePorts(n.Labels[resource.LabelPorts]) {
+				a.reservePort(port, n.Labels[resource.LabelTenant])
+			}
 		}
 		// Fixed ports of every tenant are reserved before any is allocated.
 		for _, t := range desired.Tenants {
@@ -51,7 +58,7 @@ func Reconcile(desired *model.Project, observed map[string]*resource.Observed, o
 				for _, s := range t.Services {
 					for _, p := range s.Ports {
 						if p.Host != 0 {
-							a.usedPorts[p.Host] = true
+							a.reservePort(p.Host, t.Name)
 						}
 					}
 				}

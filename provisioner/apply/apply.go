@@ -1,0 +1,136 @@
+// Package apply executes a plan against the engines. Each tenant runs as a
+// dependency graph — networks and volumes, then every container once the
+// services it depends on are healthy, then removals — and tenants run in
+// parallel up to a bound. Every step reports an Event; renderers turn the
+// events into a live view or plain lines.
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tenantctl/tenantctl/provisioner/engine"
+	"github.com/tenantctl/tenantctl/provisioner/plan"
+)
+
+// Options tune an apply.
+type Options struct {
+	// Parallelism is how many tenants are worked on at once (default 4).
+	Parallelism int
+	// HealthTimeout bounds the wait for one service to become healthy
+	// (default 3 minutes).
+	HealthTimeout time.Duration
+	// OnEvent receives every event; calls are serialized.
+	OnEvent func(Event)
+}
+
+// ErrInterrupted means the context was cancelled: no new step was started
+// after that, and the steps in flight were allowed to finish.
+var ErrInterrupted = errors.New("interrupted")
+
+// TenantError is the failure of one tenant's apply.
+type TenantError struct {
+	Tenant string
+	Err    error
+}
+
+func (e *TenantError) Error() string { return e.Tenant + ": " + e.Err.Error() }
+func (e *TenantError) Unwrap() error { return e.Err }
+
+// Run applies the plan. engines maps host names to their engines. It
+// returns nil when every tenant converged, ErrInterrupted (joined with any
+// failures) after a cancellation, or the joined TenantErrors.
+func Run(ctx context.Context, engines map[string]engine.Engine, p *plan.Plan, opts Options) error {
+	if opts.Parallelism < 1 {
+		opts.Parallelism = 4
+	}
+	if opts.HealthTimeout <= 0 {
+		opts.HealthTimeout = 3 * time.Minute
+	}
+	var mu sync.Mutex
+	emit := func(e Event) {
+		if opts.OnEvent == nil {
+			return
+		}
+		e.Time = time.Now()
+		mu.Lock()
+		defer mu.Unlock()
+		opts.OnEvent(e)
+	}
+
+	sem := make(chan struct{}, opts.Parallelism)
+	var wg sync.WaitGroup
+	errs := make([]error, len(p.Tenants))
+	for i := range p.Tenants {
+		tp := &p.Tenants[i]
+		if !tp.Changes() {
+			continue
+		}
+		eng, ok := engines[tp.Host]
+		if !ok {
+			errs[i] = &TenantError{tp.Name, fmt.Errorf("no engine for host %q", tp.Host)}
+			continue
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			r := &tenantRun{ctx: ctx, eng: eng, tp: tp, opts: opts, emit: emit}
+			if err := r.run(); err != nil {
+				errs[i] = &TenantError{tp.Name, err}
+			}
+		}()
+	}
+	wg.Wait()
+	err := errors.Join(errs...)
+	if ctx.Err() != nil {
+		return errors.Join(ErrInterrupted, err)
+	}
+	return err
+}
+
+// FailedTenants lists the tenants named in an error returned by Run.
+func FailedTenants(err error) []string {
+	var names []string
+	var walk func(error)
+	walk = func(err error) {
+		var te *TenantError
+		if errors.As(err, &te) {
+			names = append(names, te.Tenant)
+			return
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+		}
+	}
+	walk(err)
+	sort.Strings(names)
+	return names
+}
+
+// Summary is a one-line description of an error from Run.
+func Summary(err error) string {
+	failed := FailedTenants(err)
+	switch {
+	case errors.Is(err, ErrInterrupted) && len(failed) == 0:
+		return "interrupted: no new step was started; run apply again to converge"
+	case errors.Is(err, ErrInterrupted):
+		return fmt.Sprintf("interrupted, and %d tenant(s) failed: %s", len(failed), strings.Join(failed, ", "))
+	default:
+		return fmt.Sprintf("%d tenant(s) failed: %s", len(failed), strings.Join(failed, ", "))
+	}
+}

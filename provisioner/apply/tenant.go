@@ -1,0 +1,226 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tenantctl/tenantctl/provisioner/engine"
+	"github.com/tenantctl/tenantctl/provisioner/plan"
+	"github.com/tenantctl/tenantctl/provisioner/resource"
+)
+
+// tenantRun applies one tenant's operations.
+type tenantRun struct {
+	ctx  context.Context
+	eng  engine.Engine
+	tp   *plan.TenantPlan
+	opts Options
+	emit func(Event)
+}
+
+// errSkipped marks a step not run because a dependency failed or the run
+// was interrupted.
+var errSkipped = errors.New("skipped")
+
+// run executes the graph: objects the containers need, then containers
+// (each once its dependencies are healthy), then removals.
+func (r *tenantRun) run() error {
+	start := time.Now()
+	err := r.runPhases()
+	r.emit(Event{Tenant: r.tp.Name, Host: r.tp.Host, Step: "apply", Status: statusOf(err), Err: err, Elapsed: time.Since(start), Last: true})
+	return err
+}
+
+func (r *tenantRun) runPhases() error {
+	var containers, removals []plan.Operation
+	replacesNetwork := false
+	for _, op := range r.tp.Operations {
+		if op.ID.Kind == resource.KindNetwork && op.Action == plan.Replace {
+			replacesNetwork = true
+		}
+	}
+	// Containers on a network that is replaced must go before it does.
+	if replacesNetwork {
+		for _, op := range r.tp.Operations {
+			if op.ID.Kind == resource.KindContainer && op.Action == plan.Replace {
+				if err := r.step("remove container "+op.ID.Name, func(ctx context.Context) error { return r.eng.RemoveContainer(ctx, op.Existing) }); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, op := range r.tp.Operations {
+		switch {
+		case op.Action == plan.NoOp:
+		case op.Action == plan.Delete:
+			removals = append(removals, op)
+		case op.ID.Kind == resource.KindContainer:
+			containers = append(containers, op)
+		default:
+			if err := r.object(op); err != nil {
+				return err
+			}
+		}
+	}
+	if err := r.containers(containers, replacesNetwork); err != nil {
+		return err
+	}
+	for _, op := range removals {
+		if err := r.remove(op); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// object creates or replaces a network or a volume.
+func (r *tenantRun) object(op plan.Operation) error {
+	switch {
+	case op.Network != nil && op.Action == plan.Replace:
+		if err := r.step("remove network "+op.ID.Name, func(ctx context.Context) error { return r.eng.RemoveNetwork(ctx, op.Network.Name) }); err != nil {
+			return err
+		}
+		fallthrough
+	case op.Network != nil:
+		return r.step("create network "+op.ID.Name+" "+op.Network.Subnet.String(), func(ctx context.Context) error {
+			err := r.eng.CreateNetwork(ctx, *op.Network)
+			if errors.Is(err, engine.ErrSubnetTaken) {
+				return fmt.Errorf("%w (another run took it since the plan was made; run apply again to pick a free one)", err)
+			}
+			return err
+		})
+	case op.Volume != nil:
+		return r.step("create volume "+op.ID.Name, func(ctx context.Context) error { return r.eng.CreateVolume(ctx, *op.Volume) })
+	}
+	return fmt.Errorf("cannot %s %s", op.Action, op.ID)
+}
+
+// remove deletes a container, network or volume.
+func (r *tenantRun) remove(op plan.Operation) error {
+	return r.step("remove "+string(op.ID.Kind)+" "+op.ID.Name, func(ctx context.Context) error {
+		switch op.ID.Kind {
+		case resource.KindContainer:
+			return r.eng.RemoveContainer(ctx, op.Existing)
+		case resource.KindNetwork:
+			return r.eng.RemoveNetwork(ctx, op.Existing)
+		default:
+			return r.eng.RemoveVolume(ctx, op.Existing)
+		}
+	})
+}
+
+// containers runs the container operations as a graph: each starts once
+// the services it depends on are healthy; independent ones run together.
+func (r *tenantRun) containers(ops []plan.Operation, alreadyRemoved bool) error {
+	done := map[string]chan struct{}{}
+	for _, op := range ops {
+		done[op.ID.Name] = make(chan struct{})
+	}
+	errs := make([]error, len(ops))
+	var wg sync.WaitGroup
+	for i, op := range ops {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done[op.ID.Name])
+			for _, dep := range op.DependsOn {
+				ch, planned := done[dep]
+				if !planned {
+					continue // unchanged: already running
+				}
+				<-ch
+				for j, other := range ops {
+					if other.ID.Name == dep && errs[j] != nil {
+						errs[i] = fmt.Errorf("%w: %s failed", errSkipped, dep)
+						r.emit(Event{Tenant: r.tp.Name, Host: r.tp.Host, Step: string(op.Action) + " container " + op.ID.Name, Status: Skipped, Err: errs[i]})
+						return
+					}
+				}
+			}
+			errs[i] = r.container(op, alreadyRemoved)
+		}()
+	}
+	wg.Wait()
+	var real []error
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, errSkipped) {
+			real = append(real, err)
+		}
+	}
+	if len(real) == 0 {
+		return errors.Join(errs...)
+	}
+	return errors.Join(real...)
+}
+
+// container creates, replaces or starts one container and waits until it
+// is healthy.
+func (r *tenantRun) container(op plan.Operation, alreadyRemoved bool) error {
+	spec := op.Container
+	id := op.Existing
+	switch op.Action {
+	case plan.Replace:
+		if !alreadyRemoved {
+			if err := r.step("remove container "+op.ID.Name, func(ctx context.Context) error { return r.eng.RemoveContainer(ctx, op.Existing) }); err != nil {
+				return err
+			}
+		}
+		fallthrough
+	case plan.Create:
+		if err := r.step("create container "+op.ID.Name, func(ctx context.Context) (err error) {
+			id, err = r.eng.CreateContainer(ctx, *spec)
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	if err := r.step("start container "+op.ID.Name, func(ctx context.Context) error { return r.eng.StartContainer(ctx, id) }); err != nil {
+		return err
+	}
+	return r.wait("wait for "+op.ID.Name+" healthy", func(ctx context.Context) error {
+		return waitHealthy(ctx, r.eng, id, spec, r.opts.HealthTimeout)
+	})
+}
+
+// step runs one engine change. It is not started once the run is
+// interrupted, but a started step always finishes: its context is not
+// cancelled with the run's.
+func (r *tenantRun) step(name string, fn func(context.Context) error) error {
+	if r.ctx.Err() != nil {
+		return fmt.Errorf("%w: %s", errSkipped, name)
+	}
+	return r.timed(name, func() error { return fn(context.WithoutCancel(r.ctx)) })
+}
+
+// wait runs a wait that an interruption may cut short: it changes nothing.
+func (r *tenantRun) wait(name string, fn func(context.Context) error) error {
+	if r.ctx.Err() != nil {
+		return fmt.Errorf("%w: %s", errSkipped, name)
+	}
+	return r.timed(name, func() error { return fn(r.ctx) })
+}
+
+func (r *tenantRun) timed(name string, fn func() error) error {
+	r.emit(Event{Tenant: r.tp.Name, Host: r.tp.Host, Step: name, Status: Started})
+	start := time.Now()
+	err := fn()
+	if err != nil {
+		err = fmt.Errorf("%s: %w", name, err)
+	}
+	r.emit(Event{Tenant: r.tp.Name, Host: r.tp.Host, Step: name, Status: statusOf(err), Err: err, Elapsed: time.Since(start)})
+	return err
+}
+
+func statusOf(err error) Status {
+	switch {
+	case err == nil:
+		return Done
+	case errors.Is(err, errSkipped):
+		return Skipped
+	default:
+		return Failed
+	}
+}
