@@ -1,0 +1,51 @@
+# tenantctl — see README.md. Two commands do everything on a fresh machine
+# with a Docker engine: `make demo` and `make test`.
+
+GO        ?= go
+BIN       := bin/tenantctl
+APP_VERSIONS := 1.0.0 1.1.0
+
+.PHONY: all build images demo test unit integration bench fmt vet clean demo-clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/tenantctl
+
+# The example images, built locally (there is no registry): the app FROM
+# scratch, PostgreSQL 15 from Debian's packages. Present images are reused.
+images:
+	bash examples/images/build-app.sh $(APP_VERSIONS)
+	bash examples/images/build-postgres.sh
+
+# Build everything, apply the example tenants and print their URLs.
+demo: build images
+	$(BIN) init
+	$(BIN) apply --auto-approve
+
+# Remove the demo tenants, data included (globex only: acme is protected).
+demo-clean: build
+	$(BIN) destroy globex --auto-approve --delete-data
+
+test: vet images
+	$(GO) test -count=1 -timeout 45m ./...
+
+# Unit tests only: no engine needed.
+unit:
+	$(GO) test -short -count=1 ./...
+
+integration: images
+	$(GO) test -count=1 -timeout 45m -run Integration ./...
+
+bench: build images
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./provisioner/bench/
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin

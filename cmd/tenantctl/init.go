@@ -1,0 +1,46 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tenantctl/tenantctl/provisioner/workspace"
+)
+
+func (a *app) initCmd() *cobra.Command {
+	var name string
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Scaffold a project and create its master key",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			created, err := workspace.Init(a.chdir, name)
+			for _, c := range created {
+				fmt.Fprintln(a.stdout, "created", c)
+			}
+			if err == nil && len(created) == 0 {
+				fmt.Fprintln(a.stdout, "Nothing to do: the project is already initialised.")
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "", "project name (default: the directory's name)")
+	return cmd
+}
+
+func (a *app) validateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate",
+		Short: "Check the configuration without contacting any engine",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ws, err := a.load(false)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "The configuration is valid: project %s, %d tenant(s), %d host(s).\n", ws.Project.Name, len(ws.Project.Tenants), len(ws.Project.Hosts))
+			return nil
+		},
+	}
+}

@@ -1,0 +1,152 @@
+// Package bench measures tenantctl against the real engine: the cost of a
+// no-op plan as tenants grow, and a fresh tenant's apply next to a plain
+// docker CLI script doing the same steps (the floor). Run with `make bench`.
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tenantctl/tenantctl/provisioner/apply"
+	"github.com/tenantctl/tenantctl/provisioner/plan"
+	"github.com/tenantctl/tenantctl/provisioner/workspace"
+)
+
+// project writes a throwaway project with n tenants of template tmpl and
+// returns its directory and name. Its objects are removed by label.
+func project(b *testing.B, n int, tmpl string) (string, string) {
+	b.Helper()
+	if err := exec.Command("docker", "info").Run(); err != nil {
+		b.Skip("no Docker engine: ", err)
+	}
+	raw := make([]byte, 3)
+	rand.Read(raw)
+	name := "bench-" + hex.EncodeToString(raw)
+	dir := b.TempDir()
+	write := func(rel, text string) {
+		path := filepath.Join(dir, rel)
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	write("tenantctl.hcl", fmt.Sprintf("project %q {}\nhost \"local\" {}\n", name))
+	write("templates/small.hcl", smallTemplate)
+	saas, err := os.ReadFile("../../templates/saas.hcl")
+	if err != nil {
+		b.Fatal(err)
+	}
+	write("templates/saas.hcl", string(saas))
+	for i := 0; i < n; i++ {
+		write(fmt.Sprintf("tenants/t%03d.hcl", i), fmt.Sprintf("tenant \"t%03d\" { template = %q }\n", i, tmpl))
+	}
+	b.Setenv("TENANTCTL_MASTER_KEY", strings.Repeat("b", 40))
+	b.Cleanup(func() { removeProject(name) })
+	return dir, name
+}
+
+// smallTemplate is one tiny container per tenant, with its networks.
+const smallTemplate = `template "small" {
+  service "web" {
+    image = "tenantctl-example/app:1.0.0"
+    env   = { TENANT_NAME = tenant.name, DATABASE_URL = "postgres://none@127.0.0.1:1/none" }
+    port "http" { container = 8080 }
+    resources { memory = "32MiB" }
+  }
+}
+`
+
+// removeProject removes every object labelled with the project.
+func removeProject(name string) {
+	filter := "label=tenantctl.project=" + name
+	sh := fmt.Sprintf(`docker ps -aq --filter %[1]s | xargs -r docker rm -f >/dev/null
+docker network ls -q --filter %[1]s | xargs -r docker network rm >/dev/null
+docker volume ls -q --filter %[1]s | xargs -r docker volume rm -f >/dev/null`, filter)
+	exec.Command("bash", "-c", sh).Run()
+}
+
+// applyAll plans and applies the whole project in dir.
+func applyAll(b *testing.B, dir string, parallelism int) *workspace.Workspace {
+	b.Helper()
+	ws, err := workspace.Load(dir, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	p, err := ws.Plan(ctx, plan.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	engines, err := ws.Engines()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := apply.Run(ctx, engines, p, apply.Options{Parallelism: parallelism}); err != nil {
+		b.Fatal(err)
+	}
+	return ws
+}
+
+// BenchmarkNoOpPlan plans a project that is already applied: the cost is
+// observation plus the pure planner, and should stay nearly flat.
+func BenchmarkNoOpPlan(b *testing.B) {
+	for _, n := range []int{10, 100} {
+		b.Run(fmt.Sprintf("tenants=%d", n), func(b *testing.B) {
+			dir, _ := project(b, n, "small")
+			ws := applyAll(b, dir, 8)
+			defer ws.Close()
+			ctx := context.Background()
+			b.ResetTimer()
+			start := ws.Calls()
+			for i := 0; i < b.N; i++ {
+				p, err := ws.Plan(ctx, plan.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if p.HasChanges() {
+					b.Fatal("a plan right after apply has changes")
+				}
+			}
+			b.ReportMetric(float64(ws.Calls()-start)/float64(b.N), "engine-calls/op")
+		})
+	}
+}
+
+// BenchmarkFreshTenant brings one example tenant (PostgreSQL + app) from
+// nothing to healthy: tenantctl's apply, and a docker CLI script doing the
+// same steps, which is the floor.
+func BenchmarkFreshTenant(b *testing.B) {
+	b.Run("tenantctl", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			dir, name := project(b, 1, "saas")
+			b.StartTimer()
+			ws := applyAll(b, dir, 1)
+			b.StopTimer()
+			ws.Close()
+			removeProject(name)
+			b.StartTimer()
+		}
+	})
+	b.Run("docker-script", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			_, name := project(b, 0, "saas")
+			b.StartTimer()
+			out, err := exec.Command("bash", "plain-script.sh", name).CombinedOutput()
+			if err != nil {
+				b.Fatalf("plain script: %v\n%s", err, out)
+			}
+			b.StopTimer()
+			removeProject(name)
+			b.StartTimer()
+		}
+	})
+}

@@ -1,0 +1,5 @@
+tenant "globex" {
+  template = "saas"
+  host     = "edge"
+  vars     = { admin_email = lower("OPS@GLOBEX.EXAMPLE"), workers = 4 }
+}

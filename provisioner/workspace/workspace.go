@@ -1,0 +1,180 @@
+// Package workspace ties a project directory to its engines: it loads the
+// configuration with the project's master key, connects to each host, and
+// observes them all. The commands in cmd/tenantctl are thin shells over it.
+package workspace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/tenantctl/tenantctl/provisioner/config"
+	"github.com/tenantctl/tenantctl/provisioner/engine"
+	"github.com/tenantctl/tenantctl/provisioner/model"
+	"github.com/tenantctl/tenantctl/provisioner/plan"
+	"github.com/tenantctl/tenantctl/provisioner/resource"
+	"github.com/tenantctl/tenantctl/provisioner/secret"
+)
+
+// Workspace is a loaded project.
+type Workspace struct {
+	Project *model.Project
+	// Files are the parsed HCL files, for printing diagnostics.
+	Files map[string]*hcl.File
+	// Key derives secrets; nil when loaded without one (validate).
+	Key *secret.Key
+
+	mu      sync.Mutex
+	engines map[string]engine.Engine
+	// Connect opens a host's engine; tests may replace it.
+	Connect func(model.Host) (engine.Engine, error)
+}
+
+// DiagnosticsError carries configuration problems to be printed with
+// their source.
+type DiagnosticsError struct {
+	Files map[string]*hcl.File
+	Diags hcl.Diagnostics
+}
+
+func (e *DiagnosticsError) Error() string { return e.Diags.Error() }
+
+// Load reads the project in dir. With needKey, a missing or unsafe master
+// key is an error; without it (validate), secrets evaluate to a placeholder
+// so everything else can be checked without the key.
+func Load(dir string, needKey bool) (*Workspace, error) {
+	key, err := secret.Load(dir, os.Getenv)
+	if err != nil && (needKey || !errors.Is(err, secret.ErrNoKey)) {
+		return nil, err
+	}
+	derive := func(tenant, name string) (string, error) {
+		if key == nil {
+			return "placeholder-secret-for-validate", nil
+		}
+		return key.Derive(tenant, name), nil
+	}
+	project, files, diags := config.Load(dir, derive)
+	if diags.HasErrors() {
+		return nil, &DiagnosticsError{Files: files, Diags: diags}
+	}
+	return &Workspace{Project: project, Files: files, Key: key, Connect: connectDocker}, nil
+}
+
+func connectDocker(h model.Host) (engine.Engine, error) { return engine.NewDocker(h.Docker) }
+
+// Engines connects to every host once and returns the engines by host name.
+func (w *Workspace) Engines() (map[string]engine.Engine, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.engines != nil {
+		return w.engines, nil
+	}
+	engines := map[string]engine.Engine{}
+	for _, h := range w.Project.Hosts {
+		e, err := w.Connect(h)
+		if err != nil {
+			for _, e := range engines {
+				e.Close()
+			}
+			return nil, fmt.Errorf("host %s: %w", h.Name, err)
+		}
+		engines[h.Name] = e
+	}
+	w.engines = engines
+	return engines, nil
+}
+
+// Observe lists every host's objects of this project, hosts in parallel.
+func (w *Workspace) Observe(ctx context.Context) (map[string]*resource.Observed, error) {
+	engines, err := w.Engines()
+	if err != nil {
+		return nil, err
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	observed := map[string]*resource.Observed{}
+	var errs []error
+	for name, e := range engines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			obs, err := e.Observe(ctx, w.Project.Name)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("host %s: %w", name, err))
+				return
+			}
+			observed[name] = obs
+		}()
+	}
+	wg.Wait()
+	return observed, errors.Join(errs...)
+}
+
+// Plan observes the engines and reconciles.
+func (w *Workspace) Plan(ctx context.Context, opts plan.Options) (*plan.Plan, error) {
+	observed, err := w.Observe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return plan.Reconcile(w.Project, observed, opts)
+}
+
+// CheckImages makes sure every image the plan creates a container from is
+// on its host, so a missing image fails before any change is made.
+func (w *Workspace) CheckImages(ctx context.Context, p *plan.Plan) error {
+	engines, err := w.Engines()
+	if err != nil {
+		return err
+	}
+	checked := map[string]bool{}
+	var errs []error
+	for _, t := range p.Tenants {
+		for _, op := range t.Operations {
+			if op.Container == nil || (op.Action != plan.Create && op.Action != plan.Replace) {
+				continue
+			}
+			key := t.Host + "\x00" + op.Container.Image
+			if checked[key] {
+				continue
+			}
+			checked[key] = true
+			ok, err := engines[t.Host].ImageExists(ctx, op.Container.Image)
+			switch {
+			case err != nil:
+				errs = append(errs, fmt.Errorf("host %s: %w", t.Host, err))
+			case !ok:
+				errs = append(errs, fmt.Errorf("image %s is not on host %s (needed by tenant %s) and there is no registry to pull from; build it first (for the example images: make images)", op.Container.Image, t.Host, t.Name))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Calls is the number of engine API requests made so far, all hosts.
+func (w *Workspace) Calls() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var n int64
+	for _, e := range w.engines {
+		n += e.Calls()
+	}
+	return n
+}
+
+// Close closes the engines.
+func (w *Workspace) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var errs []error
+	for _, e := range w.engines {
+		errs = append(errs, e.Close())
+	}
+	w.engines = nil
+	return errors.Join(errs...)
+}
