@@ -37,8 +37,12 @@ unit:
 integration: images
 	$(GO) test -count=1 -timeout 45m -run Integration ./...
 
+# Benchmarks on the real engine, 6 runs each; benchstat prints medians.
+BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 bench: build images
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./provisioner/bench/
+	@mkdir -p bin
+	$(GO) test -run '^$$' -bench . -count 6 -timeout 60m ./provisioner/bench/ | tee bin/bench.txt
+	$(GO) run $(BENCHSTAT) bin/bench.txt
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tenantctl/tenantctl/provisioner/apply"
 	"github.com/tenantctl/tenantctl/provisioner/plan"
@@ -20,8 +21,9 @@ import (
 )
 
 // project writes a throwaway project with n tenants of template tmpl and
-// returns its directory and name. Its objects are removed by label.
-func project(b *testing.B, n int, tmpl string) (string, string) {
+// returns its directory and name. With cleanup, its objects are removed by
+// label when the benchmark ends.
+func project(b *testing.B, n int, tmpl string, cleanup bool) (string, string) {
 	b.Helper()
 	if err := exec.Command("docker", "info").Run(); err != nil {
 		b.Skip("no Docker engine: ", err)
@@ -47,8 +49,10 @@ func project(b *testing.B, n int, tmpl string) (string, string) {
 	for i := 0; i < n; i++ {
 		write(fmt.Sprintf("tenants/t%03d.hcl", i), fmt.Sprintf("tenant \"t%03d\" { template = %q }\n", i, tmpl))
 	}
-	b.Setenv("TENANTCTL_MASTER_KEY", strings.Repeat("b", 40))
-	b.Cleanup(func() { removeProject(name) })
+	os.Setenv("TENANTCTL_MASTER_KEY", strings.Repeat("b", 40))
+	if cleanup {
+		b.Cleanup(func() { removeProject(name) })
+	}
 	return dir, name
 }
 
@@ -94,27 +98,59 @@ func applyAll(b *testing.B, dir string, parallelism int) *workspace.Workspace {
 	return ws
 }
 
+// applied holds the projects applied for BenchmarkNoOpPlan, by tenant
+// count, so repeated runs (-count) apply each only once; TestMain removes
+// them at the end.
+var applied = map[int]*workspace.Workspace{}
+
+var appliedNames []string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, ws := range applied {
+		ws.Close()
+	}
+	for _, name := range appliedNames {
+		removeProject(name)
+	}
+	os.Exit(code)
+}
+
 // BenchmarkNoOpPlan plans a project that is already applied: the cost is
 // observation plus the pure planner, and should stay nearly flat.
 func BenchmarkNoOpPlan(b *testing.B) {
 	for _, n := range []int{10, 100} {
 		b.Run(fmt.Sprintf("tenants=%d", n), func(b *testing.B) {
-			dir, _ := project(b, n, "small")
-			ws := applyAll(b, dir, 8)
-			defer ws.Close()
+			ws := applied[n]
+			if ws == nil {
+				dir, name := project(b, n, "small", false)
+				appliedNames = append(appliedNames, name)
+				ws = applyAll(b, dir, 8)
+				applied[n] = ws
+			}
 			ctx := context.Background()
 			b.ResetTimer()
 			start := ws.Calls()
+			var observing, reconciling time.Duration
 			for i := 0; i < b.N; i++ {
-				p, err := ws.Plan(ctx, plan.Options{})
+				t0 := time.Now()
+				observed, err := ws.Observe(ctx)
 				if err != nil {
 					b.Fatal(err)
 				}
+				t1 := time.Now()
+				p, err := plan.Reconcile(ws.Project, observed, plan.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				observing, reconciling = observing+t1.Sub(t0), reconciling+time.Since(t1)
 				if p.HasChanges() {
 					b.Fatal("a plan right after apply has changes")
 				}
 			}
 			b.ReportMetric(float64(ws.Calls()-start)/float64(b.N), "engine-calls/op")
+			b.ReportMetric(float64(observing.Microseconds())/float64(b.N), "observe-µs/op")
+			b.ReportMetric(float64(reconciling.Microseconds())/float64(b.N), "reconcile-µs/op")
 		})
 	}
 }
@@ -126,7 +162,7 @@ func BenchmarkFreshTenant(b *testing.B) {
 	b.Run("tenantctl", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()
-			dir, name := project(b, 1, "saas")
+			dir, name := project(b, 1, "saas", true)
 			b.StartTimer()
 			ws := applyAll(b, dir, 1)
 			b.StopTimer()
@@ -138,7 +174,7 @@ func BenchmarkFreshTenant(b *testing.B) {
 	b.Run("docker-script", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()
-			_, name := project(b, 0, "saas")
+			_, name := project(b, 0, "saas", true)
 			b.StartTimer()
 			out, err := exec.Command("bash", "plain-script.sh", name).CombinedOutput()
 			if err != nil {
