@@ -14,9 +14,9 @@ import (
 // planning at the same moment rarely pick the same one; what is taken on
 // the host is always skipped.
 type allocator struct {
-	pool      netip.Prefix
-	bits      int
-	taken     map[uint32]bool // indexes of subnet slots in the pool
+	pool  netip.Prefix
+	bits  int
+	taken map[uint32]bool // indexes of subnet slots in the pool
 	ports model.PortRange
 	// usedPorts maps taken host ports to the tenant that holds them, or
 	// to "" when the holder is unknown (another project, another program).
