@@ -20,6 +20,9 @@ const (
 	exitOK          = 0
 	exitError       = 1
 	exitChanges     = 2 // plan --detailed-exitcode: there are changes
+	exitUnhealthy   = 3 // status --fail-unhealthy: a tenant is not running
+	exitProvision   = 4 // smoke: the tenant could not be provisioned
+	exitTimeout     = 5 // smoke: --timeout ran out
 	exitInterrupted = 130
 )
 

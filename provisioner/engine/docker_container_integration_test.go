@@ -133,6 +133,13 @@ func TestIntegrationDockerContainerLifecycle(t *testing.T) {
 		t.Errorf("logs with 1 line = %q, %v", one, err)
 	}
 
+	if res, err := d.Exec(ctx, id, []string{"/engine", "-check"}); err != nil || res.ExitCode != 0 {
+		t.Errorf("exec of the health probe: %+v, %v", res, err)
+	}
+	if res, err := d.Exec(ctx, id, []string{"/engine", "-check", "-addr", ":1"}); err != nil || res.ExitCode == 0 {
+		t.Errorf("exec of a failing probe: %+v, %v", res, err)
+	}
+
 	if err := d.RemoveContainer(ctx, id); err != nil {
 		t.Fatal(err)
 	}

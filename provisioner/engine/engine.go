@@ -1,6 +1,6 @@
 // Package engine is tenantctl's narrow view of a container engine: observe
 // one project's objects with a fixed number of list calls, and create,
-// start, stop and remove single objects. The Docker implementation lives in
+// start, remove and exec into single objects. The Docker implementation lives in
 // docker.go; unit tests of pure logic may fake this interface.
 package engine
 
@@ -46,6 +46,10 @@ type Engine interface {
 	// Logs returns the last lines of a container's output.
 	Logs(ctx context.Context, id string, lines int) (string, error)
 
+	// Exec runs a command in a running container and returns its exit code
+	// and combined output (at most 64 KiB).
+	Exec(ctx context.Context, id string, command []string) (ExecResult, error)
+
 	// ImageExists reports whether an image reference is present on the host.
 	ImageExists(ctx context.Context, ref string) (bool, error)
 
@@ -64,6 +68,12 @@ type State struct {
 	ExitCode int
 	// HealthLog is the output of the last health check, for messages.
 	HealthLog string
+}
+
+// ExecResult is the outcome of Exec.
+type ExecResult struct {
+	ExitCode int
+	Output   string
 }
 
 // Errors the executor reacts to.

@@ -49,6 +49,9 @@ type Tenant struct {
 	// services it depends on; ties are broken by name.
 	Services []Service
 	Checks   []Check
+	// Expires, when set, marks an ephemeral tenant (a smoke run) that
+	// `tenantctl gc` may remove once the time has passed.
+	Expires time.Time
 }
 
 // Service is one container of a tenant's stack.

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tenantctl/tenantctl/provisioner/model"
 	"github.com/tenantctl/tenantctl/provisioner/resource"
@@ -60,12 +61,17 @@ type desiredTenant struct {
 func volumeID(service, volume string) string { return service + "." + volume }
 
 // baseLabels are the labels every object of a tenant carries.
-func baseLabels(project, tenant string, kind resource.Kind) map[string]string {
-	return map[string]string{
+func baseLabels(project string, t *model.Tenant, kind resource.Kind) map[string]string {
+	labels := map[string]string{
 		resource.LabelProject: project,
-		resource.LabelTenant:  tenant,
+		resource.LabelTenant:  t.Name,
 		resource.LabelKind:    string(kind),
 	}
+	if !t.Expires.IsZero() {
+		labels[resource.LabelEphemeral] = "true"
+		labels[resource.LabelExpires] = t.Expires.UTC().Format(time.RFC3339)
+	}
+	return labels
 }
 
 // desire computes a tenant's desired objects. Subnets and host ports that
@@ -90,7 +96,7 @@ func desire(p *model.Project, t *model.Tenant, obs *observedTenant, alloc *alloc
 			Tenant:   t.Name,
 			Role:     role,
 			Internal: role == resource.RoleInternal,
-			Labels:   baseLabels(p.Name, t.Name, resource.KindNetwork),
+			Labels:   baseLabels(p.Name, t, resource.KindNetwork),
 		}
 		spec.Labels[resource.LabelRole] = role
 		if role == resource.RoleInternal {
@@ -108,7 +114,7 @@ func desire(p *model.Project, t *model.Tenant, obs *observedTenant, alloc *alloc
 	for _, s := range t.Services {
 		for _, v := range s.Volumes {
 			id := volumeID(s.Name, v.Name)
-			spec := resource.VolumeSpec{Name: resource.Name(p.Name, t.Name, id), Tenant: t.Name, Volume: id, Labels: baseLabels(p.Name, t.Name, resource.KindVolume)}
+			spec := resource.VolumeSpec{Name: resource.Name(p.Name, t.Name, id), Tenant: t.Name, Volume: id, Labels: baseLabels(p.Name, t, resource.KindVolume)}
 			spec.Labels[resource.LabelService] = s.Name
 			spec.Labels[resource.LabelRole] = id
 			spec.Labels[resource.LabelSpecHash] = spec.Hash()
@@ -232,7 +238,7 @@ func containerSpec(p *model.Project, t *model.Tenant, s model.Service, ports map
 		}
 	}
 
-	spec.Labels = baseLabels(p.Name, t.Name, resource.KindContainer)
+	spec.Labels = baseLabels(p.Name, t, resource.KindContainer)
 	spec.Labels[resource.LabelService] = s.Name
 	for k, v := range t.Labels {
 		spec.Labels[resource.LabelUserPrefix+k] = v

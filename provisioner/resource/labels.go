@@ -24,6 +24,10 @@ const (
 	// allocated at creation ("app.http=20001,..."), so a tenant keeps its
 	// URL when a container is removed by hand.
 	LabelPorts = "tenantctl.ports"
+	// LabelEphemeral is "true" on the objects of an ephemeral tenant (a
+	// smoke run), and LabelExpires holds its expiry time (RFC 3339, UTC).
+	LabelEphemeral = "tenantctl.ephemeral"
+	LabelExpires   = "tenantctl.expires"
 	// LabelUserPrefix prefixes a tenant's own labels (tenantctl.label.tier).
 	LabelUserPrefix = "tenantctl.label."
 )
