@@ -33,8 +33,8 @@ func (o *runOptions) flags(cmd *cobra.Command) {
 
 func (a *app) applyCmd() *cobra.Command {
 	var (
-		o     runOptions
-		prune bool
+		o              runOptions
+		prune, inspect bool
 	)
 	cmd := &cobra.Command{
 		Use:   "apply [TENANT... | PLANFILE]",
@@ -49,6 +49,7 @@ Apply never deletes or replaces a volume.`,
 				return err
 			}
 			defer ws.Close()
+			ws.Inspect = inspect
 			opts := plan.Options{Tenants: args, Prune: prune}
 			var saved *plan.SavedPlan
 			if len(args) == 1 && isPlanFile(args[0]) {
@@ -94,6 +95,7 @@ Apply never deletes or replaces a volume.`,
 	}
 	o.flags(cmd)
 	cmd.Flags().BoolVar(&prune, "prune", false, "remove orphaned tenants' containers and networks (never volumes)")
+	cmd.Flags().BoolVar(&inspect, "inspect", false, "also repair env, command and limits changed by hand (one engine call per container)")
 	return cmd
 }
 

@@ -191,3 +191,25 @@ func TestIntegrationLifecycle(t *testing.T) {
 		}
 	})
 }
+
+// TestIntegrationInspectFindsHandChangedLimits: changes that list calls
+// cannot see (here a limit changed with docker update) are found and
+// repaired with --inspect.
+func TestIntegrationInspectFindsHandChangedLimits(t *testing.T) {
+	requireEngine(t, "tenantctl-example/app:1.0.0")
+	p := newProject(t, map[string]string{"one": `tenant "one" { template = "small" }`})
+	p.must(0, "apply", "--auto-approve")
+	web := p.container("one", "web")
+	before := containerID(t, web)
+	docker(t, "update", "--pids-limit", "77", web)
+	p.must(0, "plan", "--detailed-exitcode") // the cheap plan cannot see it
+	r := p.must(2, "plan", "--detailed-exitcode", "--inspect")
+	if !strings.Contains(r.stdout, "resource limits changed on the engine") {
+		t.Fatalf("plan --inspect:\n%s", r.stdout)
+	}
+	p.must(0, "apply", "--auto-approve", "--inspect")
+	p.must(0, "plan", "--detailed-exitcode", "--inspect")
+	if containerID(t, web) == before {
+		t.Fatal("the container was not replaced")
+	}
+}

@@ -10,8 +10,8 @@ import (
 
 func (a *app) planCmd() *cobra.Command {
 	var (
-		detailed, asJSON, prune bool
-		out                     string
+		detailed, asJSON, prune, inspect bool
+		out                              string
 	)
 	cmd := &cobra.Command{
 		Use:   "plan [TENANT...]",
@@ -27,6 +27,7 @@ are, and 1 on error.`,
 				return err
 			}
 			defer ws.Close()
+			ws.Inspect = inspect
 			opts := plan.Options{Tenants: args, Prune: prune}
 			p, err := ws.Plan(cmd.Context(), opts)
 			if err != nil {
@@ -58,5 +59,6 @@ are, and 1 on error.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON (schema in README)")
 	cmd.Flags().BoolVar(&prune, "prune", false, "plan the removal of orphaned tenants' containers and networks")
 	cmd.Flags().StringVar(&out, "out", "", "save the plan to this file (mode 0600) for apply")
+	cmd.Flags().BoolVar(&inspect, "inspect", false, "also inspect each container for env, command and limits changed by hand (one engine call per container)")
 	return cmd
 }

@@ -196,6 +196,18 @@ func (d *Docker) ContainerState(ctx context.Context, id string) (State, error) {
 			st.HealthLog = truncate(strings.TrimSpace(h.Log[n-1].Output), maxHealthLog)
 		}
 	}
+	if info.Config != nil && info.HostConfig != nil {
+		cfg := &resource.ContainerConfig{Env: map[string]string{}, Command: info.Config.Cmd,
+			Memory: info.HostConfig.Memory, NanoCPUs: info.HostConfig.NanoCPUs}
+		if info.HostConfig.PidsLimit != nil {
+			cfg.PidsLimit = *info.HostConfig.PidsLimit
+		}
+		for _, kv := range info.Config.Env {
+			k, v, _ := strings.Cut(kv, "=")
+			cfg.Env[k] = v
+		}
+		st.Config = cfg
+	}
 	return st, nil
 }
 

@@ -41,7 +41,7 @@ type Engine interface {
 	// missing one is not an error.
 	RemoveContainer(ctx context.Context, id string) error
 
-	// ContainerState inspects one container: its state and health.
+	// ContainerState inspects one container: its state, health and config.
 	ContainerState(ctx context.Context, id string) (State, error)
 	// Logs returns the last lines of a container's output.
 	Logs(ctx context.Context, id string, lines int) (string, error)
@@ -68,6 +68,8 @@ type State struct {
 	ExitCode int
 	// HealthLog is the output of the last health check, for messages.
 	HealthLog string
+	// Config is the container's environment, command and limits.
+	Config *resource.ContainerConfig
 }
 
 // ExecResult is the outcome of Exec.

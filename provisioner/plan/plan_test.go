@@ -325,3 +325,29 @@ func TestSavedPlanRoundTripAndTamper(t *testing.T) {
 		t.Fatal("truncated plan accepted")
 	}
 }
+
+func TestInspectedConfigDrift(t *testing.T) {
+	obs := simulate(reconcile(t, project(), base(), Options{}), base())
+	for i := range obs.Containers {
+		c := &obs.Containers[i]
+		c.Config = &resource.ContainerConfig{Env: map[string]string{"PATH": "/bin"}}
+		if c.Name == "demo_acme_db" {
+			c.Config.Env["POSTGRES_PASSWORD"] = "changed-by-hand"
+		} else {
+			for _, op := range reconcile(t, project(), base(), Options{}).Tenants {
+				for _, o := range op.Operations {
+					if o.Container != nil && o.Container.Name == c.Name {
+						for _, e := range o.Container.Env {
+							c.Config.Env[e.Name] = e.Value
+						}
+					}
+				}
+			}
+		}
+	}
+	p := reconcile(t, project(), obs, Options{})
+	golden(t, "inspected", p)
+	if c := p.Counts(); c != (Counts{Replace: 1}) {
+		t.Fatalf("counts = %+v, want only acme's db replaced", c)
+	}
+}

@@ -346,6 +346,27 @@ func engineDrift(spec *resource.ContainerSpec, have resource.Container) []string
 	if !sameSet(wantM, gotM) {
 		causes = append(causes, "mounted volumes differ from the spec")
 	}
+	if have.Config != nil {
+		causes = append(causes, configDrift(spec, have.Config)...)
+	}
+	return causes
+}
+
+// configDrift compares what only an inspect shows: environment, command
+// and limits. It names changed variables, never their values.
+func configDrift(spec *resource.ContainerSpec, have *resource.ContainerConfig) []string {
+	var causes []string
+	for _, e := range spec.Env {
+		if got, ok := have.Env[e.Name]; !ok || got != e.Value {
+			causes = append(causes, "env "+e.Name+" changed on the engine")
+		}
+	}
+	if len(spec.Command) > 0 && strings.Join(spec.Command, "\x00") != strings.Join(have.Command, "\x00") {
+		causes = append(causes, "command changed on the engine")
+	}
+	if spec.Memory != have.Memory || spec.NanoCPUs != have.NanoCPUs || spec.PidsLimit != have.PidsLimit {
+		causes = append(causes, "resource limits changed on the engine")
+	}
 	return causes
 }
 

@@ -49,6 +49,19 @@ type Container struct {
 	Networks []string
 	// Mounts are the names of the volumes mounted.
 	Mounts []string
+	// Config is set only when the container was inspected (plan --inspect).
+	Config *ContainerConfig
+}
+
+// ContainerConfig is what only an inspect shows of a container. Env
+// values may be secrets: compare them, never print them.
+type ContainerConfig struct {
+	// Env holds the container's environment, image defaults included.
+	Env       map[string]string
+	Command   []string
+	Memory    int64
+	NanoCPUs  int64
+	PidsLimit int64
 }
 
 // Tenant returns the tenant label of a labelled object.

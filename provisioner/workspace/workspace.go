@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tenantctl/tenantctl/provisioner/config"
 	"github.com/tenantctl/tenantctl/provisioner/engine"
@@ -32,6 +33,10 @@ type Workspace struct {
 	engines map[string]engine.Engine
 	// Connect opens a host's engine; tests may replace it.
 	Connect func(model.Host) (engine.Engine, error)
+	// Inspect makes Plan also inspect every container of the project, to
+	// find environment, command and limits changed by hand. It costs one
+	// engine call per container.
+	Inspect bool
 }
 
 // DiagnosticsError carries configuration problems to be printed with
@@ -122,7 +127,36 @@ func (w *Workspace) Plan(ctx context.Context, opts plan.Options) (*plan.Plan, er
 	if err != nil {
 		return nil, err
 	}
+	if w.Inspect {
+		if err := w.inspect(ctx, observed); err != nil {
+			return nil, err
+		}
+	}
 	return plan.Reconcile(w.Project, observed, opts)
+}
+
+// inspect fills in the config of every observed container, a few at a time.
+func (w *Workspace) inspect(ctx context.Context, observed map[string]*resource.Observed) error {
+	engines, err := w.Engines()
+	if err != nil {
+		return err
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for host, obs := range observed {
+		for i := range obs.Containers {
+			c := &obs.Containers[i]
+			g.Go(func() error {
+				st, err := engines[host].ContainerState(ctx, c.ID)
+				if err != nil {
+					return fmt.Errorf("host %s: %w", host, err)
+				}
+				c.Config = st.Config
+				return nil
+			})
+		}
+	}
+	return g.Wait()
 }
 
 // CheckImages makes sure every image the plan creates a container from is
