@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tenantctl/tenantctl/provisioner/config"
 	"github.com/tenantctl/tenantctl/provisioner/workspace"
 )
 
@@ -38,6 +39,9 @@ func (a *app) validateCmd() *cobra.Command {
 			ws, err := a.load(false)
 			if err != nil {
 				return err
+			}
+			if len(ws.Warnings) > 0 {
+				config.WriteDiagnostics(a.stderr, ws.Files, ws.Warnings, a.color(a.stderr))
 			}
 			fmt.Fprintf(a.stdout, "The configuration is valid: project %s, %d tenant(s), %d host(s).\n", ws.Project.Name, len(ws.Project.Tenants), len(ws.Project.Hosts))
 			return nil

@@ -28,6 +28,8 @@ type Workspace struct {
 	Files map[string]*hcl.File
 	// Key derives secrets; nil when loaded without one (validate).
 	Key *secret.Key
+	// Warnings are the configuration's non-fatal diagnostics.
+	Warnings hcl.Diagnostics
 
 	mu      sync.Mutex
 	engines map[string]engine.Engine
@@ -66,7 +68,7 @@ func Load(dir string, needKey bool) (*Workspace, error) {
 	if diags.HasErrors() {
 		return nil, &DiagnosticsError{Files: files, Diags: diags}
 	}
-	return &Workspace{Project: project, Files: files, Key: key, Connect: connectDocker}, nil
+	return &Workspace{Project: project, Files: files, Key: key, Warnings: diags, Connect: connectDocker}, nil
 }
 
 func connectDocker(h model.Host) (engine.Engine, error) { return engine.NewDocker(h.Docker) }
