@@ -41,7 +41,7 @@ integration: images
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 bench: build images
 	@mkdir -p bin
-	$(GO) test -run '^$$' -bench . -count 6 -timeout 60m ./provisioner/bench/ | tee bin/bench.txt
+	$(GO) test -run '^$$' -bench . -count 6 -timeout 60m ./provisioner/bench/ ./provisioner/plan/ | tee bin/bench.txt
 	$(GO) run $(BENCHSTAT) bin/bench.txt
 
 fmt:
