@@ -5,7 +5,7 @@ GO        ?= go
 BIN       := bin/tenantctl
 APP_VERSIONS := 1.0.0 1.1.0
 
-.PHONY: all build images demo test unit integration bench fmt vet clean demo-clean
+.PHONY: all build images demo test unit integration bench fuzz fmt vet clean demo-clean
 
 all: build
 
@@ -27,8 +27,14 @@ demo: build images
 demo-clean: build
 	$(BIN) destroy globex --auto-approve --delete-data
 
-test: vet images
+test: vet images fuzz
 	$(GO) test -count=1 -timeout 45m ./...
+
+# A short fuzzing pass over the HCL loader and the plan-file reader.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 3000x ./provisioner/config/
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadTemplate$$' -fuzztime 3000x ./provisioner/config/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseSavedPlan$$' -fuzztime 3000x ./provisioner/plan/
 
 # Unit tests only: no engine needed.
 unit:
