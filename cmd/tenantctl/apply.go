@@ -21,6 +21,7 @@ type runOptions struct {
 	autoApprove   bool
 	parallelism   int
 	healthTimeout time.Duration
+	lockTimeout   time.Duration
 	jsonEvents    bool
 }
 
@@ -29,6 +30,7 @@ func (o *runOptions) flags(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&o.parallelism, "parallelism", 4, "how many tenants to work on at once")
 	cmd.Flags().DurationVar(&o.healthTimeout, "health-timeout", 3*time.Minute, "how long to wait for each service to become healthy")
 	cmd.Flags().BoolVar(&o.jsonEvents, "json", false, "report progress as JSON lines")
+	cmd.Flags().DurationVar(&o.lockTimeout, "lock-timeout", 0, "wait this long for another run's tenant lock (0: fail at once, naming the holder)")
 }
 
 func (a *app) applyCmd() *cobra.Command {
@@ -82,6 +84,11 @@ Apply never deletes or replaces a volume.`,
 			if err := ws.CheckImages(cmd.Context(), p); err != nil {
 				return err
 			}
+			release, err := a.lockAndRecheck(cmd, ws, p, "apply", o, func() (*plan.Plan, error) { return ws.Plan(cmd.Context(), opts) })
+			if err != nil {
+				return err
+			}
+			defer release()
 			if err := a.execute(cmd, ws, p, o); err != nil {
 				return err
 			}

@@ -48,6 +48,17 @@ protect = true is refused.`,
 			if err := a.confirm(o.autoApprove, "destroy"); err != nil {
 				return err
 			}
+			release, err := a.lockAndRecheck(cmd, ws, p, "destroy", o, func() (*plan.Plan, error) {
+				observed, err := ws.Observe(cmd.Context())
+				if err != nil {
+					return nil, err
+				}
+				return plan.Destroy(ws.Project.Name, observed, args, deleteData)
+			})
+			if err != nil {
+				return err
+			}
+			defer release()
 			if err := a.execute(cmd, ws, p, o); err != nil {
 				return err
 			}

@@ -37,8 +37,8 @@ func (f *fakeEngine) record(s string) error {
 func (f *fakeEngine) CreateNetwork(_ context.Context, s resource.NetworkSpec) error {
 	return f.record("network " + s.Name)
 }
-func (f *fakeEngine) CreateVolume(_ context.Context, s resource.VolumeSpec) error {
-	return f.record("volume " + s.Name)
+func (f *fakeEngine) CreateVolume(_ context.Context, s resource.VolumeSpec) (map[string]string, error) {
+	return s.Labels, f.record("volume " + s.Name)
 }
 func (f *fakeEngine) CreateContainer(_ context.Context, s resource.ContainerSpec) (string, error) {
 	return s.Name, f.record("create " + s.Name)

@@ -22,6 +22,7 @@ const logLines = 20
 // running. A container that exits, turns unhealthy or is not ready within
 // the timeout is an error carrying its last log lines.
 func waitHealthy(ctx context.Context, eng engine.Engine, id string, spec *resource.ContainerSpec, timeout time.Duration) error {
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	client := &http.Client{Timeout: 2 * time.Second}
@@ -50,7 +51,8 @@ func waitHealthy(ctx context.Context, eng engine.Engine, id string, spec *resour
 		select {
 		case <-ctx.Done():
 			if ctx.Err() == context.DeadlineExceeded {
-				msg := fmt.Sprintf("not healthy after %s", timeout)
+				// The caller's deadline may come before the timeout.
+				msg := fmt.Sprintf("not healthy after %s", time.Since(start).Round(time.Second))
 				if lastProbe != "" {
 					msg += " (last probe: " + lastProbe + ")"
 				}

@@ -93,7 +93,10 @@ func (r *tenantRun) object(op plan.Operation) error {
 			return err
 		})
 	case op.Volume != nil:
-		return r.step("create volume "+op.ID.Name, func(ctx context.Context) error { return r.eng.CreateVolume(ctx, *op.Volume) })
+		return r.step("create volume "+op.ID.Name, func(ctx context.Context) error {
+			_, err := r.eng.CreateVolume(ctx, *op.Volume)
+			return err
+		})
 	}
 	return fmt.Errorf("cannot %s %s", op.Action, op.ID)
 }

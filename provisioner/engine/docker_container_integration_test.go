@@ -32,7 +32,7 @@ func TestIntegrationDockerContainerLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := d.CreateVolume(ctx, vol); err != nil {
+	if _, err := d.CreateVolume(ctx, vol); err != nil {
 		t.Fatal(err)
 	}
 	port := freePort(t)

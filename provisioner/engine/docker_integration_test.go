@@ -39,7 +39,7 @@ func TestIntegrationDockerObserve(t *testing.T) {
 	vol := resource.VolumeSpec{Name: resource.Name(project, "acme", "data"), Labels: labels(project, "acme", resource.KindVolume)}
 	otherVol := resource.VolumeSpec{Name: resource.Name(other, "acme", "data"), Labels: labels(other, "acme", resource.KindVolume)}
 	for _, v := range []resource.VolumeSpec{vol, otherVol, vol} { // the second create of vol is a no-op
-		if err := d.CreateVolume(ctx, v); err != nil {
+		if _, err := d.CreateVolume(ctx, v); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -261,7 +261,7 @@ func TestIntegrationDockerRemoveNetworkAndVolume(t *testing.T) {
 	if err := d.CreateNetwork(ctx, n); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.CreateVolume(ctx, v); err != nil {
+	if _, err := d.CreateVolume(ctx, v); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.RemoveNetwork(ctx, n.Name); err != nil {

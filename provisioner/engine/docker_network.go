@@ -127,17 +127,18 @@ func (d *Docker) RemoveNetwork(ctx context.Context, name string) error {
 }
 
 // CreateVolume creates a local volume; the engine returns an existing
-// volume of that name unchanged, which is success.
-func (d *Docker) CreateVolume(ctx context.Context, spec resource.VolumeSpec) error {
-	_, err := d.cli.VolumeCreate(ctx, volume.CreateOptions{
+// volume of that name unchanged, which is success. The labels returned are
+// the volume's own.
+func (d *Docker) CreateVolume(ctx context.Context, spec resource.VolumeSpec) (map[string]string, error) {
+	v, err := d.cli.VolumeCreate(ctx, volume.CreateOptions{
 		Name:   spec.Name,
 		Driver: "local",
 		Labels: spec.Labels,
 	})
 	if err != nil {
-		return fmt.Errorf("create volume %s: %w", spec.Name, err)
+		return nil, fmt.Errorf("create volume %s: %w", spec.Name, err)
 	}
-	return nil
+	return v.Labels, nil
 }
 
 // RemoveVolume removes a volume by name; a missing one is success. A volume

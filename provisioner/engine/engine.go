@@ -25,8 +25,11 @@ type Engine interface {
 	// RemoveNetwork removes a network by name; a missing one is not an error.
 	RemoveNetwork(ctx context.Context, name string) error
 
-	// CreateVolume creates a named volume; an existing one is kept as is.
-	CreateVolume(ctx context.Context, spec resource.VolumeSpec) error
+	// CreateVolume creates a named volume and returns its labels. An
+	// existing volume of that name is kept as is and its own labels are
+	// returned: the engine does this atomically per name, which makes it a
+	// test-and-set (see package lock).
+	CreateVolume(ctx context.Context, spec resource.VolumeSpec) (map[string]string, error)
 	// RemoveVolume removes a volume by name; a missing one is not an error.
 	RemoveVolume(ctx context.Context, name string) error
 

@@ -95,3 +95,26 @@ func (t *TenantPlan) Changes() bool {
 	}
 	return false
 }
+
+// Changed returns the part of the plan that changes something: the tenants
+// with changes, in order.
+func (p *Plan) Changed() *Plan {
+	out := &Plan{Project: p.Project}
+	for _, t := range p.Tenants {
+		if t.Changes() {
+			out.Tenants = append(out.Tenants, t)
+		}
+	}
+	return out
+}
+
+// Select returns the part of the plan for the named tenants.
+func (p *Plan) Select(names map[string]bool) *Plan {
+	out := &Plan{Project: p.Project}
+	for _, t := range p.Tenants {
+		if names[t.Name] {
+			out.Tenants = append(out.Tenants, t)
+		}
+	}
+	return out
+}

@@ -37,6 +37,18 @@ const (
 	KindNetwork   Kind = "network"
 	KindVolume    Kind = "volume"
 	KindContainer Kind = "container"
+	// KindLock is a tenant's lock: an empty volume whose labels name the
+	// holder. It holds no data.
+	KindLock Kind = "lock"
+)
+
+// Labels of a lock volume.
+const (
+	LabelLockID        = "tenantctl.lock.id"
+	LabelLockHolder    = "tenantctl.lock.holder"
+	LabelLockPID       = "tenantctl.lock.pid"
+	LabelLockSince     = "tenantctl.lock.since"
+	LabelLockOperation = "tenantctl.lock.operation"
 )
 
 // Kind is the type of a Docker object.

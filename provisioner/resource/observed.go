@@ -11,6 +11,8 @@ type Observed struct {
 	Networks   []Network
 	Volumes    []Volume
 	Containers []Container
+	// Locks are the tenants' lock volumes (see package lock).
+	Locks []Volume
 	// UsedSubnets are the subnets of every network on the host, tenantctl's
 	// or not, so new subnets never overlap them.
 	UsedSubnets []netip.Prefix

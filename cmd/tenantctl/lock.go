@@ -1,0 +1,84 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tenantctl/tenantctl/provisioner/apply"
+	"github.com/tenantctl/tenantctl/provisioner/lock"
+	"github.com/tenantctl/tenantctl/provisioner/plan"
+	"github.com/tenantctl/tenantctl/provisioner/workspace"
+)
+
+// errChangedWhileLocking means another run changed a tenant between the
+// plan the user approved and the moment its lock was taken.
+var errChangedWhileLocking = errors.New("the tenants changed on the engine while their locks were being taken (another run?); nothing was changed: run the command again")
+
+// lockAndRecheck locks the tenants p changes, then plans again under the
+// locks and refuses if that plan differs from the one approved. It returns
+// the function that releases the locks.
+func (a *app) lockAndRecheck(cmd *cobra.Command, ws *workspace.Workspace, p *plan.Plan, operation string, o runOptions, replan func() (*plan.Plan, error)) (func(), error) {
+	release, err := ws.LockTenants(cmd.Context(), p, operation, o.lockTimeout)
+	if err != nil {
+		if cmd.Context().Err() != nil {
+			return nil, apply.ErrInterrupted
+		}
+		return nil, err
+	}
+	fresh, err := replan()
+	if err != nil {
+		release()
+		return nil, err
+	}
+	changed := p.Changed()
+	names := map[string]bool{}
+	for _, t := range changed.Tenants {
+		names[t.Name] = true
+	}
+	if plan.Digest(fresh.Select(names)) != plan.Digest(changed) {
+		release()
+		return nil, errChangedWhileLocking
+	}
+	return release, nil
+}
+
+func (a *app) forceUnlockCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "force-unlock TENANT LOCK_ID",
+		Short: "Break a tenant's lock left by a run that died on another machine",
+		Long: `A run that dies on this machine is noticed and its lock broken by the next
+run. One that died elsewhere leaves its lock until it is broken here: the lock
+id (shown in the "is locked" error) must match, so a live lock taken since is
+never broken by mistake.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ws, err := a.load(false)
+			if err != nil {
+				return err
+			}
+			defer ws.Close()
+			observed, err := ws.Observe(cmd.Context())
+			if err != nil {
+				return err
+			}
+			engines, err := ws.Engines()
+			if err != nil {
+				return err
+			}
+			for host, obs := range observed {
+				info, err := lock.ForceUnlock(cmd.Context(), engines[host], obs, ws.Project.Name, args[0], args[1])
+				if errors.Is(err, lock.ErrNotLocked) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "Broke the lock %s of tenant %s on host %s (held by %s, pid %d, %s, since %s).\n", info.ID, args[0], host, info.Holder, info.PID, info.Operation, info.Since.Format("2006-01-02 15:04:05Z07:00"))
+				return nil
+			}
+			return fmt.Errorf("tenant %s is not locked on any host", args[0])
+		},
+	}
+}

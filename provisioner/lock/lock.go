@@ -1,0 +1,167 @@
+// Package lock keeps two applies or destroys of one tenant from running at
+// once. The lock lives with the tenant on its Docker host, so operators on
+// different machines are covered: it is an empty volume named
+// PROJECT_TENANT_lock whose labels name the holder. Creating a volume is
+// atomic per name on the engine and returns the existing volume's labels
+// when it is already there, which makes it a test-and-set. The volume holds
+// no data; releasing the lock removes it.
+package lock
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tenantctl/tenantctl/provisioner/engine"
+	"github.com/tenantctl/tenantctl/provisioner/resource"
+)
+
+// Info describes a lock and its holder.
+type Info struct {
+	ID        string
+	Tenant    string
+	Holder    string // user@machine
+	PID       int
+	Since     time.Time
+	Operation string // apply, destroy, ...
+}
+
+// HeldError means another run holds the tenant's lock.
+type HeldError struct{ Info Info }
+
+func (e *HeldError) Error() string {
+	i := e.Info
+	return fmt.Sprintf("tenant %s is locked by %s (pid %d, %s) since %s, lock id %s; wait for it with --lock-timeout, or if that run is dead: tenantctl force-unlock %s %s",
+		i.Tenant, i.Holder, i.PID, i.Operation, i.Since.UTC().Format(time.RFC3339), i.ID, i.Tenant, i.ID)
+}
+
+// Lock is a held tenant lock.
+type Lock struct {
+	eng  engine.Engine
+	name string
+	Info Info
+}
+
+// Name is the lock volume's name for a tenant.
+func Name(project, tenant string) string { return resource.Name(project, tenant, "lock") }
+
+// pollInterval is how often a waiting Acquire tries again.
+const pollInterval = 500 * time.Millisecond
+
+// Acquire takes the tenant's lock, waiting up to timeout for a holder to
+// release it (0 fails at once). A lock whose holder ran on this machine
+// and is no longer alive is broken and taken.
+func Acquire(ctx context.Context, eng engine.Engine, project, tenant, operation string, timeout time.Duration) (*Lock, error) {
+	me := self(tenant, operation)
+	spec := resource.VolumeSpec{Name: Name(project, tenant), Tenant: tenant, Labels: labels(project, me)}
+	deadline := time.Now().Add(timeout)
+	for {
+		got, err := eng.CreateVolume(ctx, spec)
+		if err != nil {
+			return nil, fmt.Errorf("lock tenant %s: %w", tenant, err)
+		}
+		holder := infoFrom(tenant, got)
+		if holder.ID == me.ID {
+			return &Lock{eng: eng, name: spec.Name, Info: me}, nil
+		}
+		if deadOnThisMachine(holder) {
+			if err := eng.RemoveVolume(ctx, spec.Name); err != nil {
+				return nil, fmt.Errorf("break the stale lock of tenant %s: %w", tenant, err)
+			}
+			continue
+		}
+		if !time.Now().Before(deadline) {
+			return nil, &HeldError{Info: holder}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+// Release gives the lock up. It runs even when ctx is cancelled, so an
+// interrupted run does not leave its lock behind.
+func (l *Lock) Release(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return l.eng.RemoveVolume(ctx, l.name)
+}
+
+// ErrWrongID means force-unlock was given an id that is not the lock's.
+var ErrWrongID = errors.New("lock id does not match")
+
+// ErrNotLocked means the tenant has no lock to break.
+var ErrNotLocked = errors.New("not locked")
+
+// ForceUnlock breaks a tenant's lock, only if id is the lock's id.
+func ForceUnlock(ctx context.Context, eng engine.Engine, observed *resource.Observed, project, tenant, id string) (Info, error) {
+	for _, v := range observed.Locks {
+		if v.Labels[resource.LabelTenant] != tenant {
+			continue
+		}
+		info := infoFrom(tenant, v.Labels)
+		if info.ID != id {
+			return info, fmt.Errorf("%w: tenant %s is locked with id %s by %s, not %s", ErrWrongID, tenant, info.ID, info.Holder, id)
+		}
+		return info, eng.RemoveVolume(ctx, v.Name)
+	}
+	return Info{}, fmt.Errorf("tenant %s: %w", tenant, ErrNotLocked)
+}
+
+// self describes a lock this process would hold.
+func self(tenant, operation string) Info {
+	b := make([]byte, 4)
+	rand.Read(b)
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	return Info{ID: hex.EncodeToString(b), Tenant: tenant, Holder: name + "@" + hostname(), PID: os.Getpid(), Since: time.Now().UTC().Truncate(time.Second), Operation: operation}
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "unknown"
+	}
+	return h
+}
+
+func labels(project string, i Info) map[string]string {
+	return map[string]string{
+		resource.LabelProject:       project,
+		resource.LabelTenant:        i.Tenant,
+		resource.LabelKind:          string(resource.KindLock),
+		resource.LabelLockID:        i.ID,
+		resource.LabelLockHolder:    i.Holder,
+		resource.LabelLockPID:       strconv.Itoa(i.PID),
+		resource.LabelLockSince:     i.Since.Format(time.RFC3339),
+		resource.LabelLockOperation: i.Operation,
+	}
+}
+
+func infoFrom(tenant string, l map[string]string) Info {
+	pid, _ := strconv.Atoi(l[resource.LabelLockPID])
+	since, _ := time.Parse(time.RFC3339, l[resource.LabelLockSince])
+	return Info{ID: l[resource.LabelLockID], Tenant: tenant, Holder: l[resource.LabelLockHolder], PID: pid, Since: since, Operation: l[resource.LabelLockOperation]}
+}
+
+// deadOnThisMachine reports whether the holder ran here and is gone. A
+// holder on another machine cannot be checked: force-unlock is for that.
+func deadOnThisMachine(i Info) bool {
+	at := strings.LastIndex(i.Holder, "@")
+	if at < 0 || i.Holder[at+1:] != hostname() || i.PID <= 0 {
+		return false
+	}
+	return errors.Is(syscall.Kill(i.PID, 0), syscall.ESRCH)
+}
