@@ -157,6 +157,7 @@ func (a *app) execute(cmd *cobra.Command, ws *workspace.Workspace, p *plan.Plan,
 		fmt.Fprintln(a.stdout)
 		opts.OnEvent = progress.Plain{W: a.stdout}.Event
 	}
+	opts.OnEvent = withFaultHalt(opts.OnEvent, a.stderr)
 	err = apply.Run(cmd.Context(), engines, p, opts)
 	if live != nil {
 		live.Close()

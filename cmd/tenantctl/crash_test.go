@@ -1,0 +1,109 @@
+package main
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// killAtStep runs apply with the fault hook, waits until it halts after
+// step n, and kills it with SIGKILL. It reports false when apply finished
+// before reaching step n (there are fewer steps).
+func (p *testProject) killAtStep(t *testing.T, n int) bool {
+	t.Helper()
+	cmd := exec.Command(binary, "--chdir", p.dir, "apply", "--auto-approve")
+	cmd.Env = append(p.env, fmt.Sprintf("%s=%d", faultEnv, n))
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.After(2 * time.Minute)
+	for {
+		select {
+		case <-exited:
+			if strings.Contains(out.String(), "Apply complete") {
+				return false
+			}
+			t.Fatalf("apply died on its own before step %d:\n%s", n, out.String())
+		case <-deadline:
+			cmd.Process.Kill()
+			t.Fatalf("apply never halted at step %d:\n%s", n, out.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if strings.Contains(out.String(), "fault injection: halted") {
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-exited
+			return true
+		}
+	}
+}
+
+// converged checks that apply repairs everything, the plan is then empty,
+// and the tenant has exactly its objects: no duplicates. (The killed run's
+// lock may remain until the next run that needs it breaks it: its holder
+// is dead, which the next locker detects.)
+func (p *testProject) converged(t *testing.T, step int) {
+	t.Helper()
+	p.must(0, "apply", "--auto-approve")
+	p.must(0, "plan", "--detailed-exitcode")
+	c, n, _ := p.objects()
+	v := lines(docker(t, "volume", "ls", "-q", "--filter", "label=tenantctl.project="+p.name, "--filter", "label=tenantctl.kind=volume"))
+	if len(c) != 2 || len(n) != 2 || len(v) != 1 {
+		t.Fatalf("after a kill at step %d and apply: %d containers, %d networks, %d volumes; want 2, 2, 1", step, len(c), len(n), len(v))
+	}
+}
+
+// TestIntegrationCrashSafety kills apply with SIGKILL at every step
+// boundary — of a fresh tenant's apply, and of an apply that replaces its
+// database and app — and checks that the next apply converges to exactly
+// the desired objects with no data lost.
+func TestIntegrationCrashSafety(t *testing.T) {
+	requireEngine(t, appImage, "tenantctl-example/app:1.0.0", dbImage)
+	p := newProject(t, map[string]string{"crash": saasTenant("crash", "1.0.0", false)})
+	fresh := 0
+	for step := 1; ; step++ {
+		if !p.killAtStep(t, step) {
+			break
+		}
+		fresh++
+		p.converged(t, step)
+		p.must(0, "destroy", "crash", "--auto-approve", "--delete-data")
+	}
+	if fresh < 9 {
+		t.Fatalf("only %d step boundaries in a fresh apply, want at least 9", fresh)
+	}
+
+	r := p.must(0, "apply", "--auto-approve")
+	url := urls(t, r.stdout)["crash"]
+	count := visits(t, url)
+	replaced := 0
+	for step := 1; ; step++ {
+		// A new database memory limit and app version force both to be replaced.
+		version := []string{"1.1.0", "1.0.0"}[step%2]
+		p.write("tenants/crash.hcl", fmt.Sprintf(`tenant "crash" {
+  template = "saas"
+  vars     = { app_version = %q, db_memory = "%dMiB" }
+}
+`, version, 200+step))
+		if !p.killAtStep(t, step) {
+			break
+		}
+		replaced++
+		p.converged(t, step)
+		now := visits(t, url)
+		if now != count+1 {
+			t.Fatalf("after a kill at step %d: %d visits, want %d: data lost", step, now, count+1)
+		}
+		count = now
+	}
+	if replaced < 6 {
+		t.Fatalf("only %d step boundaries in a replacing apply, want at least 6", replaced)
+	}
+	t.Logf("killed and converged: %d steps of a fresh apply, %d steps of a replacing apply", fresh, replaced)
+}
