@@ -29,6 +29,8 @@ demo-clean: build
 
 test: vet images fuzz
 	$(GO) test -count=1 -timeout 45m ./...
+	@# Restarts the Docker engine mid-apply, so it runs alone, last.
+	TENANTCTL_TEST_ENGINE_RESTART=1 $(GO) test -count=1 -timeout 10m -run IntegrationEngineRestart -v ./cmd/tenantctl/
 
 # A short fuzzing pass over the HCL loader and the plan-file reader.
 fuzz:

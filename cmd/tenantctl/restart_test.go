@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// restartEnv enables TestIntegrationEngineRestart, which restarts the
+// machine's Docker engine: `make test` runs it on its own, after every
+// other test, because a restart disturbs anything else using the engine.
+const restartEnv = "TENANTCTL_TEST_ENGINE_RESTART"
+
+// restartEngine stops the running dockerd with SIGTERM and starts it again
+// with the same command line, then waits until it answers.
+func restartEngine(t *testing.T) {
+	t.Helper()
+	out, err := exec.Command("pgrep", "-x", "dockerd").Output()
+	if err != nil {
+		t.Fatalf("no dockerd process to restart: %v", err)
+	}
+	pid, _ := strconv.Atoi(strings.Fields(string(out))[0])
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; syscall.Kill(pid, 0) == nil; i++ {
+		if i > 600 {
+			t.Fatal("dockerd did not stop within 60 s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	log, err := os.OpenFile(os.TempDir()+"/tenantctl-dockerd-restart.log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	d := exec.Command(args[0], args[1:]...)
+	d.Stdout, d.Stderr = log, log
+	d.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := d.Start(); err != nil {
+		t.Fatal(err)
+	}
+	d.Process.Release()
+	for i := 0; exec.Command("docker", "info").Run() != nil; i++ {
+		if i > 120 {
+			t.Fatal("dockerd did not come back within 60 s")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// TestIntegrationEngineRestart restarts the Docker engine in the middle of
+// an apply — of a fresh tenant, and of one that replaces a tenant's
+// database and app — and checks that the next apply converges with no
+// duplicates and no data lost.
+func TestIntegrationEngineRestart(t *testing.T) {
+	if os.Getenv(restartEnv) == "" {
+		t.Skip("restarts the Docker engine: run with " + restartEnv + "=1 (make test does, on its own)")
+	}
+	requireEngine(t, appImage, "tenantctl-example/app:1.0.0", dbImage)
+	if os.Geteuid() != 0 {
+		t.Skip("restarting the engine needs root")
+	}
+	p := newProject(t, map[string]string{"restart": saasTenant("restart", "1.0.0", false)})
+
+	applyDuringRestart := func(after string) {
+		t.Helper()
+		cmd := exec.Command(binary, "--chdir", p.dir, "apply", "--auto-approve")
+		cmd.Env = p.env
+		var out syncBuffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(2 * time.Minute); !strings.Contains(out.String(), after); {
+			if time.Now().After(deadline) {
+				t.Fatalf("apply never reached %q:\n%s", after, out.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		restartEngine(t)
+		cmd.Wait() // it may fail or finish: either way the next apply must converge
+		p.must(0, "apply", "--auto-approve")
+		p.must(0, "plan", "--detailed-exitcode")
+		c, n, _ := p.objects()
+		v := lines(docker(t, "volume", "ls", "-q", "--filter", "label=tenantctl.project="+p.name, "--filter", "label=tenantctl.kind=volume"))
+		if len(c) != 2 || len(n) != 2 || len(v) != 1 {
+			var b bytes.Buffer
+			b.WriteString(out.String())
+			t.Fatalf("after an engine restart: %d containers, %d networks, %d volumes; want 2, 2, 1\n%s", len(c), len(n), len(v), b.String())
+		}
+	}
+
+	applyDuringRestart("done     start container db")
+	r := p.must(0, "apply", "--auto-approve")
+	url := urls(t, r.stdout)["restart"]
+	before := visits(t, url)
+	p.write("tenants/restart.hcl", `tenant "restart" {
+  template = "saas"
+  vars     = { app_version = "1.1.0", db_memory = "300MiB" }
+}
+`)
+	applyDuringRestart("done     create container db")
+	if after := visits(t, url); after != before+1 {
+		t.Fatalf("visits %d before the restart, %d after: data lost", before, after)
+	}
+}
