@@ -11,6 +11,9 @@ import (
 	"github.com/tenantctl/tenantctl/provisioner/model"
 )
 
+// defaults are the limits a service gets when its template sets none.
+var defaults = model.Resources{MemoryBytes: 512 << 20, NanoCPUs: 1e9, Pids: 512}
+
 func TestLoadValid(t *testing.T) {
 	p, files, diags := Load("testdata/valid", fakeSecret)
 	if len(diags) > 0 {
@@ -75,9 +78,9 @@ func wantAcme() model.Tenant {
 		Labels: map[string]string{"tier": "enterprise", "owner": "dana"},
 		Source: "tenants/acme.hcl:1",
 		Services: []model.Service{
-			{Name: "cache", Image: "tenantctl-example/redis:7", Internal: true, Env: map[string]model.Value{}},
+			{Name: "cache", Image: "tenantctl-example/redis:7", Internal: true, Env: map[string]model.Value{}, Resources: defaults},
 			{
-				Name: "db", Image: "tenantctl-example/postgres:15", Internal: true,
+				Name: "db", Image: "tenantctl-example/postgres:15", Internal: true, Resources: defaults,
 				Command: []string{"postgres", "-c", "max_connections=50"},
 				Env: map[string]model.Value{
 					"POSTGRES_PASSWORD": {Text: "acme-db_password-s3cret", Sensitive: true},

@@ -75,7 +75,30 @@ func (e *evaluator) service(sd *service) model.Service {
 	if sd.resources != nil {
 		svc.Resources = e.resources(sd.resources)
 	}
+	svc.Resources = withDefaultLimits(svc.Resources)
 	return svc
+}
+
+// Default limits: no container runs unbounded, so one tenant cannot starve
+// the host. A template sets its own in a resources block.
+const (
+	defaultMemory   = 512 << 20 // bytes
+	defaultNanoCPUs = 1e9       // one CPU
+	defaultPids     = 512
+)
+
+// withDefaultLimits fills the limits a template left unset (or 0).
+func withDefaultLimits(r model.Resources) model.Resources {
+	if r.MemoryBytes == 0 {
+		r.MemoryBytes = defaultMemory
+	}
+	if r.NanoCPUs == 0 {
+		r.NanoCPUs = defaultNanoCPUs
+	}
+	if r.Pids == 0 {
+		r.Pids = defaultPids
+	}
+	return r
 }
 
 // env evaluates a service's env. It is the one place sensitive values are
