@@ -20,7 +20,7 @@ var (
 	serviceSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{
 			{Name: "image", Required: true},
-			{Name: "command"}, {Name: "env"}, {Name: "internal"}, {Name: "depends_on"},
+			{Name: "command"}, {Name: "env"}, {Name: "internal"}, {Name: "depends_on"}, {Name: "cap_add"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{
 			{Type: "port", LabelNames: []string{"name"}},
@@ -58,8 +58,11 @@ var (
 	tenantFileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 		{Type: "tenant", LabelNames: []string{"name"}},
 	}}
-	tenantSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-		{Name: "template", Required: true},
-		{Name: "vars"}, {Name: "labels"}, {Name: "protect"}, {Name: "host"},
-	}}
+	tenantSchema = &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{
+			{Name: "template", Required: true},
+			{Name: "vars"}, {Name: "labels"}, {Name: "protect"}, {Name: "host"},
+		},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "placement"}},
+	}
 )

@@ -44,6 +44,7 @@ func (e *evaluator) service(sd *service) model.Service {
 		svc.Command = cmd
 	}
 	svc.Env = e.env(attrs["env"])
+	svc.CapAdd = e.capabilities(attrs)
 	svc.Internal, _ = e.boolean(attrs, "internal", false)
 	for _, dep := range sd.dependsOn {
 		svc.DependsOn = append(svc.DependsOn, dep.name)

@@ -107,6 +107,7 @@ func containerConfig(spec resource.ContainerSpec) (*container.Config, *container
 		},
 		SecurityOpt: []string{"no-new-privileges:true"},
 		CapDrop:     []string{"ALL"},
+		CapAdd:      spec.CapAdd,
 		Init:        &noInit,
 		Resources: container.Resources{
 			Memory:   spec.Memory,

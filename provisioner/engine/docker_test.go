@@ -96,6 +96,7 @@ func TestContainerConfig(t *testing.T) {
 		Memory:    1 << 30,
 		NanoCPUs:  1e9,
 		PidsLimit: 100,
+		CapAdd:    []string{"NET_BIND_SERVICE"},
 	}
 	cfg, host, netCfg := containerConfig(spec)
 
@@ -120,7 +121,7 @@ func TestContainerConfig(t *testing.T) {
 	if host.PidsLimit == nil || *host.PidsLimit != 100 || host.Memory != 1<<30 || host.NanoCPUs != 1e9 {
 		t.Errorf("Resources = %+v", host.Resources)
 	}
-	if host.RestartPolicy.Name != container.RestartPolicyUnlessStopped || !slices.Equal(host.CapDrop, []string{"ALL"}) ||
+	if host.RestartPolicy.Name != container.RestartPolicyUnlessStopped || !slices.Equal(host.CapDrop, []string{"ALL"}) || !slices.Equal(host.CapAdd, []string{"NET_BIND_SERVICE"}) ||
 		!slices.Equal(host.SecurityOpt, []string{"no-new-privileges:true"}) || host.Init == nil || *host.Init ||
 		host.LogConfig.Type != "json-file" || host.LogConfig.Config["max-size"] != "10m" || host.LogConfig.Config["max-file"] != "3" {
 		t.Errorf("HostConfig = %+v", host)

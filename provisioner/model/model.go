@@ -29,7 +29,32 @@ type Project struct {
 type Host struct {
 	Name string
 	// Docker is the engine address, e.g. unix:///var/run/docker.sock.
+	// Empty for an SSH host.
 	Docker string
+	// SSH, when set, reaches the host's engine through an SSH connection
+	// to DockerSocket on that host.
+	SSH *SSH
+	// DockerSocket is the engine's unix socket on an SSH host.
+	DockerSocket string
+	// Capacity is how many tenants automatic placement puts on the host;
+	// 0 means no limit. Pinned tenants are not refused by it.
+	Capacity int
+	// Labels are matched by tenants' placement constraints.
+	Labels map[string]string
+}
+
+// SSH says how to reach a remote host.
+type SSH struct {
+	// Address is host:port.
+	Address string
+	User    string
+	// IdentityFile is a private key file ("" means ssh-agent only).
+	IdentityFile string
+	// KnownHostsFile verifies the host key (default ~/.ssh/known_hosts).
+	KnownHostsFile string
+	// ConnectTimeout and KeepAlive: 0 means the transport's defaults.
+	ConnectTimeout time.Duration
+	KeepAlive      time.Duration
 }
 
 // PortRange is an inclusive range of host ports.
@@ -39,10 +64,16 @@ type PortRange struct{ First, Last int }
 type Tenant struct {
 	Name     string
 	Template string
-	// Host names the host the tenant lives on.
-	Host    string
-	Labels  map[string]string
-	Protect bool
+	// Host names the host the tenant lives on: the pinned host, else the
+	// first host until placement (plan.Place) chooses one.
+	Host string
+	// HostPinned is true when the tenant file names its host.
+	HostPinned bool
+	// PlacementLabels are the labels a host must have for automatic
+	// placement to choose it (placement { labels = {...} }).
+	PlacementLabels map[string]string
+	Labels          map[string]string
+	Protect         bool
 	// Source is "file:line" of the tenant block, for messages.
 	Source string
 	// Services are in dependency order: every service comes after the
@@ -68,6 +99,9 @@ type Service struct {
 	Health    *Health
 	DependsOn []string
 	Resources Resources
+	// CapAdd are the Linux capabilities added back to the empty set the
+	// container starts with (names without CAP_, sorted).
+	CapAdd []string
 	// Internal keeps the service on the tenant's internal network only:
 	// no published ports and no route out.
 	Internal bool

@@ -207,6 +207,7 @@ func containerSpec(p *model.Project, t *model.Tenant, s model.Service, ports map
 		Memory:    s.Resources.MemoryBytes,
 		NanoCPUs:  s.Resources.NanoCPUs,
 		PidsLimit: s.Resources.Pids,
+		CapAdd:    s.CapAdd,
 	}
 	for name, v := range s.Env {
 		spec.Env = append(spec.Env, resource.EnvVar{Name: name, Value: v.Text, Sensitive: v.Sensitive})

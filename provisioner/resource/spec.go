@@ -47,6 +47,9 @@ type ContainerSpec struct {
 	Memory    int64
 	NanoCPUs  int64
 	PidsLimit int64
+	// CapAdd are capabilities added back after dropping all. omitempty
+	// keeps the spec hash of containers without any unchanged.
+	CapAdd []string `json:",omitempty"`
 }
 
 // EnvVar is one environment variable; sensitive values are never printed
