@@ -119,7 +119,7 @@ func TestMain(m *testing.M) {
 // BenchmarkNoOpPlan plans a project that is already applied: the cost is
 // observation plus the pure planner, and should stay nearly flat.
 func BenchmarkNoOpPlan(b *testing.B) {
-	for _, n := range []int{10, 100} {
+	for _, n := range []int{10, 100, 300} {
 		b.Run(fmt.Sprintf("tenants=%d", n), func(b *testing.B) {
 			ws := applied[n]
 			if ws == nil {
