@@ -50,7 +50,9 @@ BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 bench: build images
 	@mkdir -p bin
 	$(GO) test -run '^$$' -bench . -count 6 -timeout 60m ./provisioner/bench/ ./provisioner/plan/ | tee bin/bench.txt
-	$(GO) run $(BENCHSTAT) bin/bench.txt
+	$(GO) run $(BENCHSTAT) bin/bench.txt | tee bin/bench-table.txt
+	$(GO) run $(BENCHSTAT) -format csv bin/bench.txt > bin/bench.csv
+	@echo "raw results: bin/bench.txt; table: bin/bench-table.txt; CSV: bin/bench.csv"
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
