@@ -54,6 +54,11 @@ type loader struct {
 // Load parses dir/tenantctl.hcl, dir/templates/*.hcl and dir/tenants/*.hcl.
 // files maps each file's name as shown in diagnostics (relative to dir, e.g. "tenants/acme.hcl") to the parsed file, for WriteDiagnostics.
 func Load(dir string, secret SecretFunc) (project *model.Project, files map[string]*hcl.File, diags hcl.Diagnostics) {
+	return load(dir, secret)
+}
+
+// load runs the phases of Load, then the extra phases (see LoadExtra).
+func load(dir string, secret SecretFunc, extra ...func(*loader) hcl.Diagnostics) (project *model.Project, files map[string]*hcl.File, diags hcl.Diagnostics) {
 	l := &loader{dir: dir, secrets: newSecrets(secret), files: map[string]*hcl.File{}, templates: map[string]*template{}}
 	defer func() {
 		if r := recover(); r != nil {
@@ -73,6 +78,9 @@ func Load(dir string, secret SecretFunc) (project *model.Project, files map[stri
 		l.decodeProject,
 		l.decodeDeclarations,
 		l.evaluateTenants,
+	}
+	for _, x := range extra {
+		phases = append(phases, func() hcl.Diagnostics { return x(l) })
 	}
 	for _, phase := range phases {
 		diags = append(diags, phase()...)

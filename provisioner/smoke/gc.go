@@ -1,0 +1,144 @@
+package smoke
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/tenantctl/tenantctl/provisioner/apply"
+	"github.com/tenantctl/tenantctl/provisioner/plan"
+	"github.com/tenantctl/tenantctl/provisioner/resource"
+	"github.com/tenantctl/tenantctl/provisioner/workspace"
+)
+
+// Ephemeral is an ephemeral tenant found on a host.
+type Ephemeral struct {
+	Tenant  string
+	Host    string
+	Expires time.Time
+	// Objects is how many containers, networks and volumes it has.
+	Objects int
+}
+
+// FindEphemeral sorts the ephemeral tenants of the observed hosts into
+// those whose expiry is before now and those still live. A tenant counts
+// as ephemeral only if every one of its objects carries
+// tenantctl.ephemeral=true and a valid tenantctl.expires; its expiry is
+// the latest of them. Tenants defined in tenants/ (defined returns true)
+// are never ephemeral, whatever their labels say.
+func FindEphemeral(observed map[string]*resource.Observed, defined func(string) bool, now time.Time) (expired, live []Ephemeral) {
+	hosts := make([]string, 0, len(observed))
+	for h := range observed {
+		hosts = append(hosts, h)
+	}
+	sort.Strings(hosts)
+	for _, h := range hosts {
+		type acc struct {
+			ok      bool
+			expires time.Time
+			objects int
+		}
+		seen := map[string]*acc{}
+		add := func(labels map[string]string) {
+			name := labels[resource.LabelTenant]
+			if name == "" {
+				return
+			}
+			a := seen[name]
+			if a == nil {
+				a = &acc{ok: true}
+				seen[name] = a
+			}
+			a.objects++
+			t, err := time.Parse(time.RFC3339, labels[resource.LabelExpires])
+			if labels[resource.LabelEphemeral] != "true" || err != nil {
+				a.ok = false
+				return
+			}
+			if t.After(a.expires) {
+				a.expires = t
+			}
+		}
+		obs := observed[h]
+		for _, c := range obs.Containers {
+			add(c.Labels)
+		}
+		for _, n := range obs.Networks {
+			add(n.Labels)
+		}
+		for _, v := range obs.Volumes {
+			add(v.Labels)
+		}
+		names := make([]string, 0, len(seen))
+		for n := range seen {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			a := seen[n]
+			if !a.ok || defined(n) {
+				continue
+			}
+			e := Ephemeral{Tenant: n, Host: h, Expires: a.expires, Objects: a.objects}
+			if a.expires.Before(now) {
+				expired = append(expired, e)
+			} else {
+				live = append(live, e)
+			}
+		}
+	}
+	return expired, live
+}
+
+// GCOptions tune GC.
+type GCOptions struct {
+	// DryRun finds the expired tenants and changes nothing.
+	DryRun bool
+	// OnEvent receives the destroy's apply events.
+	OnEvent func(apply.Event)
+	// Now is the time expiry is judged at; zero means time.Now().
+	Now time.Time
+}
+
+// GC removes the ephemeral tenants of the project whose expiry has
+// passed — left by smoke runs whose runner died — with their volumes. It
+// returns the expired tenants (removed unless DryRun) and the live ones
+// (left alone). Tenants that are not ephemeral are never touched.
+func GC(ctx context.Context, ws *workspace.Workspace, opts GCOptions) (expired, live []Ephemeral, err error) {
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	observed, err := ws.Observe(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	expired, live = FindEphemeral(observed, func(n string) bool { return ws.Project.Tenant(n) != nil }, opts.Now)
+	if opts.DryRun || len(expired) == 0 {
+		return expired, live, nil
+	}
+	// Destroy plans every host holding a name, so it gets only the hosts
+	// where that tenant expired.
+	p := &plan.Plan{Project: ws.Project.Name}
+	for _, e := range expired {
+		dp, err := plan.Destroy(ws.Project.Name, map[string]*resource.Observed{e.Host: observed[e.Host]}, []string{e.Tenant}, true)
+		if err != nil {
+			return expired, live, err
+		}
+		p.Tenants = append(p.Tenants, dp.Tenants...)
+	}
+	engines, err := ws.Engines()
+	if err != nil {
+		return expired, live, err
+	}
+	// The lock keeps gc from racing a destroy of the same tenant.
+	release, err := ws.LockTenants(ctx, p, "gc", 0)
+	if err != nil {
+		return expired, live, err
+	}
+	defer release()
+	if err := apply.Run(ctx, engines, p, apply.Options{OnEvent: opts.OnEvent}); err != nil {
+		return expired, live, fmt.Errorf("%w\n%s", err, apply.Summary(err))
+	}
+	return expired, live, nil
+}
