@@ -1,0 +1,290 @@
+package workspace
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/tenantctl/tenantctl/provisioner/engine"
+	"github.com/tenantctl/tenantctl/provisioner/model"
+	"github.com/tenantctl/tenantctl/provisioner/plan"
+	"github.com/tenantctl/tenantctl/provisioner/resource"
+	"github.com/tenantctl/tenantctl/provisioner/status"
+)
+
+// probeParallelism bounds the HTTP health probes in flight.
+const probeParallelism = 16
+
+// Status observes every host once (a fixed number of list calls per host,
+// however many tenants), reconciles as plan does, runs the HTTP health
+// probes concurrently (they are not engine calls) and computes the status
+// of the named tenants, or of every tenant when none is named.
+func (w *Workspace) Status(ctx context.Context, tenants []string) (*status.Report, error) {
+	return w.status(ctx, tenants, false)
+}
+
+// TenantStatus is the status of one tenant with the last health-check
+// output of each of its containers: one inspect per container on top of
+// Status's observation. An unknown name is an error wrapping
+// status.ErrNotFound.
+func (w *Workspace) TenantStatus(ctx context.Context, name string) (*status.TenantStatus, error) {
+	r, err := w.status(ctx, []string{name}, true)
+	if err != nil {
+		return nil, err
+	}
+	ts := r.Find(name)
+	if ts == nil {
+		return nil, fmt.Errorf("tenant %s: %w", name, status.ErrNotFound)
+	}
+	return ts, nil
+}
+
+func (w *Workspace) status(ctx context.Context, tenants []string, inspect bool) (*status.Report, error) {
+	observed, err := w.Observe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	if inspect {
+		for _, name := range tenants {
+			if !known(w.Project, observed, name) {
+				return nil, fmt.Errorf("tenant %s: %w", name, status.ErrNotFound)
+			}
+		}
+	}
+	p, err := plan.Reconcile(w.Project, observed, plan.Options{Tenants: tenants})
+	if err != nil {
+		return nil, err
+	}
+	in := status.Input{Desired: w.Project, Observed: observed, Plan: p, Now: now}
+	engines, err := w.Engines()
+	if err != nil {
+		return nil, err
+	}
+	in.Probes = runProbes(ctx, engines, status.ProbeTargets(in))
+	if inspect {
+		if in.Outputs, err = w.healthOutputs(ctx, p); err != nil {
+			return nil, err
+		}
+	}
+	r := status.Compute(in)
+	status.Redact(r, sensitiveValues(w.Project))
+	return r, nil
+}
+
+// known reports whether a tenant is defined or on an engine.
+func known(p *model.Project, observed map[string]*resource.Observed, name string) bool {
+	if p.Tenant(name) != nil {
+		return true
+	}
+	for _, obs := range observed {
+		if slices.Contains(obs.TenantNames(), name) {
+			return true
+		}
+	}
+	return false
+}
+
+// healthOutputs inspects every existing container of the plan's tenants
+// for its last health-check output.
+func (w *Workspace) healthOutputs(ctx context.Context, p *plan.Plan) (map[string]string, error) {
+	engines, err := w.Engines()
+	if err != nil {
+		return nil, err
+	}
+	outputs := map[string]string{}
+	for _, t := range p.Tenants {
+		for _, op := range t.Operations {
+			if op.ID.Kind != resource.KindContainer || op.Existing == "" || op.Action == plan.Create {
+				continue
+			}
+			st, err := engines[t.Host].ContainerState(ctx, op.Existing)
+			if err != nil {
+				continue // removed since the observation: the list call said enough
+			}
+			if st.HealthLog != "" {
+				outputs[op.Existing] = st.HealthLog
+			} else if st.Status == "exited" {
+				outputs[op.Existing] = fmt.Sprintf("exited with code %d", st.ExitCode)
+			}
+		}
+	}
+	return outputs, nil
+}
+
+// sensitiveValues are every secret-derived value of the project, so that
+// no output a health check prints can show one.
+func sensitiveValues(p *model.Project) []string {
+	var values []string
+	for _, t := range p.Tenants {
+		for _, s := range t.Services {
+			for _, v := range s.Env {
+				if v.Sensitive && v.Text != "" {
+					values = append(values, v.Text)
+				}
+			}
+		}
+	}
+	return values
+}
+
+// hostDialer is an engine that opens TCP connections as seen from its
+// host (a remote engine: through its SSH connection), so a probe of a
+// published port reaches that machine and not this one.
+type hostDialer interface {
+	DialHost(ctx context.Context, addr string) (net.Conn, error)
+}
+
+// probeClients returns an HTTP client per host.
+func probeClients(engines map[string]engine.Engine) map[string]*http.Client {
+	clients := map[string]*http.Client{}
+	for name, e := range engines {
+		t := &http.Transport{DisableKeepAlives: true}
+		if d, ok := e.(hostDialer); ok {
+			t.DialContext = func(ctx context.Context, _, addr string) (net.Conn, error) { return d.DialHost(ctx, addr) }
+		}
+		clients[name] = &http.Client{
+			Transport:     t,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	return clients
+}
+
+// runProbes requests each target once, concurrently, and returns the
+// results by container ID.
+func runProbes(ctx context.Context, engines map[string]engine.Engine, targets []status.Target) map[string]status.Probe {
+	results := make(map[string]status.Probe, len(targets))
+	clients := probeClients(engines)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, probeParallelism)
+	for _, t := range targets {
+		client := clients[t.Host]
+		if client == nil {
+			mu.Lock()
+			results[t.Container] = status.Probe{Detail: "host " + t.Host + " is not connected"}
+			mu.Unlock()
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			res := probe(ctx, client, t)
+			mu.Lock()
+			results[t.Container] = res
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+// probe requests a health URL once: a 2xx or 3xx answer is healthy, as
+// apply judges it.
+func probe(ctx context.Context, client *http.Client, t status.Target) status.Probe {
+	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.URL, nil)
+	if err != nil {
+		return status.Probe{Detail: err.Error()}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return status.Probe{Detail: err.Error()}
+	}
+	resp.Body.Close()
+	detail := fmt.Sprintf("GET %s: %s", req.URL.Path, resp.Status)
+	return status.Probe{OK: resp.StatusCode >= 200 && resp.StatusCode < 400, Detail: detail}
+}
+
+// Source serves the status of a project directory to a long-running
+// reader (tenantctl serve): every call reloads the configuration, so an
+// edited or deleted tenant file shows at once, and reuses one engine
+// connection per host.
+type Source struct {
+	dir string
+
+	mu      sync.Mutex
+	engines map[string]engine.Engine
+}
+
+// NewSource checks that the project in dir loads and returns its Source.
+func NewSource(dir string) (*Source, error) {
+	s := &Source{dir: dir, engines: map[string]engine.Engine{}}
+	if _, err := s.load(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// load reads the configuration afresh, with engines shared across loads.
+func (s *Source) load() (*Workspace, error) {
+	ws, err := Load(s.dir, true)
+	if err != nil {
+		return nil, err
+	}
+	ws.Connect = s.connect
+	return ws, nil
+}
+
+func (s *Source) connect(h model.Host) (engine.Engine, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := h.Name + "\x00" + h.Docker
+	if e, ok := s.engines[key]; ok {
+		return e, nil
+	}
+	e, err := connectDocker(h)
+	if err != nil {
+		return nil, err
+	}
+	s.engines[key] = e
+	return e, nil
+}
+
+// Tenants is the status of every tenant.
+func (s *Source) Tenants(ctx context.Context) (*status.Report, error) {
+	ws, err := s.load()
+	if err != nil {
+		return nil, err
+	}
+	return ws.Status(ctx, nil)
+}
+
+// Tenant is one tenant's status with its health-check outputs.
+func (s *Source) Tenant(ctx context.Context, name string) (*status.TenantStatus, error) {
+	ws, err := s.load()
+	if err != nil {
+		return nil, err
+	}
+	return ws.TenantStatus(ctx, name)
+}
+
+// Calls is the number of engine requests made so far.
+func (s *Source) Calls() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n int64
+	for _, e := range s.engines {
+		n += e.Calls()
+	}
+	return n
+}
+
+// Close closes the engine connections.
+func (s *Source) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.engines {
+		e.Close()
+	}
+	s.engines = map[string]engine.Engine{}
+	return nil
+}
