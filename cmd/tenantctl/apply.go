@@ -61,6 +61,7 @@ Apply never deletes or replaces a volume.`,
 				opts = plan.Options{Tenants: saved.Tenants, Prune: saved.Prune}
 			}
 			p, err := ws.Plan(cmd.Context(), opts)
+			partial, err := splitPartial(err)
 			if err != nil {
 				return err
 			}
@@ -74,17 +75,24 @@ Apply never deletes or replaces a volume.`,
 			}
 			if !p.HasChanges() {
 				a.printURLs(p)
-				return nil
+				return partial
 			}
 			if saved == nil {
 				if err := a.confirm(o.autoApprove, "apply"); err != nil {
 					return err
 				}
 			}
+			if err := ws.EnsureImages(cmd.Context(), p, a.progressLine(o)); err != nil {
+				return err
+			}
 			if err := ws.CheckImages(cmd.Context(), p); err != nil {
 				return err
 			}
-			release, err := a.lockAndRecheck(cmd, ws, p, "apply", o, func() (*plan.Plan, error) { return ws.Plan(cmd.Context(), opts) })
+			release, err := a.lockAndRecheck(cmd, ws, p, "apply", o, func() (*plan.Plan, error) {
+				p, err := ws.Plan(cmd.Context(), opts)
+				_, err = splitPartial(err)
+				return p, err
+			})
 			if err != nil {
 				return err
 			}
@@ -97,7 +105,7 @@ Apply never deletes or replaces a volume.`,
 				fmt.Fprintf(a.stdout, "\nApply complete: %d created, %d updated, %d replaced, %d deleted.\n", c.Create, c.Update, c.Replace, c.Delete)
 				a.printURLs(p)
 			}
-			return nil
+			return partial
 		},
 	}
 	o.flags(cmd)

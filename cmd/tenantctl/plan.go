@@ -30,6 +30,7 @@ are, and 1 on error.`,
 			ws.Inspect = inspect
 			opts := plan.Options{Tenants: args, Prune: prune}
 			p, err := ws.Plan(cmd.Context(), opts)
+			partial, err := splitPartial(err)
 			if err != nil {
 				return err
 			}
@@ -48,6 +49,9 @@ are, and 1 on error.`,
 				if !asJSON {
 					fmt.Fprintf(a.stdout, "\nSaved the plan to %s. Apply exactly it with: tenantctl apply %s\n", out, out)
 				}
+			}
+			if partial != nil {
+				return partial
 			}
 			if detailed && p.HasChanges() {
 				return &exitCode{code: exitChanges}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tenantctl/tenantctl/provisioner/apply"
 	"github.com/tenantctl/tenantctl/provisioner/config"
+	"github.com/tenantctl/tenantctl/provisioner/sshx"
 	"github.com/tenantctl/tenantctl/provisioner/workspace"
 )
 
@@ -23,6 +24,7 @@ const (
 	exitUnhealthy   = 3 // status --fail-unhealthy: a tenant is not running
 	exitProvision   = 4 // smoke: the tenant could not be provisioned
 	exitTimeout     = 5 // smoke: --timeout ran out
+	exitHostKey     = 6 // an SSH host's key does not match known_hosts
 	exitInterrupted = 130
 )
 
@@ -64,7 +66,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&a.chdir, "chdir", ".", "run in this project directory")
 	root.PersistentFlags().BoolVar(&a.noColor, "no-color", false, "never color the output (NO_COLOR is respected too)")
-	root.AddCommand(a.initCmd(), a.validateCmd(), a.planCmd(), a.applyCmd(), a.destroyCmd(), a.forceUnlockCmd(), a.smokeCmd(), a.gcCmd(), a.statusCmd(), a.serveCmd())
+	root.AddCommand(a.initCmd(), a.validateCmd(), a.planCmd(), a.applyCmd(), a.destroyCmd(), a.forceUnlockCmd(), a.smokeCmd(), a.gcCmd(), a.statusCmd(), a.serveCmd(), a.hostsCmd())
 
 	err := root.ExecuteContext(ctx)
 	return a.report(err)
@@ -85,6 +87,9 @@ func (a *app) report(err error) int {
 	}
 	if errors.Is(err, apply.ErrInterrupted) {
 		code = exitInterrupted
+	}
+	if errors.Is(err, sshx.ErrHostKeyChanged) {
+		code = exitHostKey
 	}
 	var de *workspace.DiagnosticsError
 	if errors.As(err, &de) {

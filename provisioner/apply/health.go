@@ -25,7 +25,7 @@ func waitHealthy(ctx context.Context, eng engine.Engine, id string, spec *resour
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	client := &http.Client{Timeout: 2 * time.Second}
+	client := probeClient(eng)
 	lastProbe := ""
 	for {
 		st, err := eng.ContainerState(ctx, id)

@@ -67,6 +67,7 @@ func (e *evaluator) evaluate() model.Tenant {
 	mt := model.Tenant{
 		Name: t.name, Template: t.template.name, Host: t.host,
 		Labels: t.labels, Protect: t.protect, Source: t.source(),
+		HostPinned: t.pinned, PlacementLabels: t.placement,
 	}
 	for _, sd := range t.template.order {
 		mt.Services = append(mt.Services, e.service(sd))

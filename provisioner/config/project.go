@@ -31,7 +31,10 @@ var (
 	projectSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 		{Name: "network_pool"}, {Name: "subnet_size"}, {Name: "port_range"},
 	}}
-	hostSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "docker"}}}
+	hostSchema = &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{{Name: "docker"}, {Name: "docker_socket"}, {Name: "capacity"}, {Name: "labels"}},
+		Blocks:     []hcl.BlockHeaderSchema{{Type: "ssh"}},
+	}
 )
 
 // staticScope evaluates expressions that may call functions but see no
@@ -171,6 +174,10 @@ func (s *scope) decodeHost(b *hcl.Block) model.Host {
 	h := model.Host{Name: b.Labels[0]}
 	content, diags := b.Body.Content(hostSchema)
 	s.extend(diags)
+	s.decodeHostPlacement(content, &h)
+	if s.decodeHostSSH(content, &h) {
+		return h
+	}
 	addr, r := s.str(content.Attributes, "docker", "")
 	if r == nil {
 		h.Docker = DefaultDockerHost()

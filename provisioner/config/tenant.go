@@ -21,6 +21,10 @@ type tenant struct {
 	labels  map[string]string
 	protect bool
 	host    string
+	// pinned is set when the block names its host; placement holds the
+	// labels of its placement block.
+	pinned    bool
+	placement map[string]string
 }
 
 // source is the tenant's "file:line", for messages.
@@ -85,6 +89,13 @@ func (l *loader) decodeTenant(s *scope, b *hcl.Block) *tenant {
 			s.errorf(*r, fmt.Sprintf("Unknown host %q", name), "%s", l.unknownHostDetail(name))
 		} else {
 			t.host = name
+			t.pinned = true
+		}
+	}
+	if labels, r := s.decodePlacement(content.Blocks); r != nil {
+		t.placement = labels
+		if attr := attrs["host"]; attr != nil {
+			s.errorf(*r, "Both host and placement", "%s", placementConflict(t.host))
 		}
 	}
 	t.protect, _ = s.boolean(attrs, "protect", false)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -19,6 +20,8 @@ type Docker struct {
 	cli       *client.Client
 	transport *http.Transport
 	calls     atomic.Int64
+	// remote is set for an engine reached over SSH (docker_ssh.go).
+	remote *remote
 }
 
 var _ Engine = (*Docker)(nil)
@@ -36,12 +39,16 @@ func NewDocker(host string) (*Docker, error) {
 	if host == "" {
 		host = client.DefaultDockerHost
 	}
-	d := &Docker{}
 	transport, scheme, err := newTransport(host)
 	if err != nil {
 		return nil, fmt.Errorf("docker host %s: %w", host, err)
 	}
-	d.transport = transport
+	return newDocker(host, transport, scheme)
+}
+
+// newDocker builds the client for host over transport, counting requests.
+func newDocker(host string, transport *http.Transport, scheme string) (*Docker, error) {
+	d := &Docker{transport: transport}
 	httpClient := &http.Client{
 		Transport:     &countingTransport{next: transport, calls: &d.calls},
 		CheckRedirect: client.CheckRedirect,
@@ -111,7 +118,7 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 func (d *Docker) Ping(ctx context.Context) error {
 	p, err := d.cli.Ping(ctx)
 	if err != nil {
-		return fmt.Errorf("ping docker engine at %s: %w", d.cli.DaemonHost(), err)
+		return fmt.Errorf("ping docker engine at %s: %w", d.Host(), err)
 	}
 	d.cli.NegotiateAPIVersionPing(p)
 	return nil
@@ -122,7 +129,12 @@ func (d *Docker) Ping(ctx context.Context) error {
 func (d *Docker) APIVersion() string { return d.cli.ClientVersion() }
 
 // Host is the engine address in use.
-func (d *Docker) Host() string { return d.cli.DaemonHost() }
+func (d *Docker) Host() string {
+	if d.remote != nil {
+		return d.remote.display
+	}
+	return d.cli.DaemonHost()
+}
 
 // Calls is the number of HTTP requests made to the engine so far,
 // including the version negotiation ping.
@@ -132,5 +144,8 @@ func (d *Docker) Calls() int64 { return d.calls.Load() }
 func (d *Docker) Close() error {
 	err := d.cli.Close()
 	d.transport.CloseIdleConnections()
+	if d.remote != nil {
+		err = errors.Join(err, d.remote.conn.Close())
+	}
 	return err
 }

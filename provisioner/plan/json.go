@@ -17,6 +17,15 @@ type JSONPlan struct {
 	Changes       JSONCounts   `json:"changes"`
 	Tenants       []JSONTenant `json:"tenants"`
 	Notes         []string     `json:"notes"`
+	// Skipped lists tenants not planned (host unreachable, not placed).
+	Skipped []JSONSkipped `json:"skipped,omitempty"`
+}
+
+// JSONSkipped is a tenant left out of the plan.
+type JSONSkipped struct {
+	Tenant string `json:"tenant"`
+	Host   string `json:"host,omitempty"`
+	Reason string `json:"reason"`
 }
 
 // JSONCounts counts the changes by action.
@@ -79,6 +88,9 @@ func ToJSON(p *Plan) JSONPlan {
 			jt.Operations = append(jt.Operations, jo)
 		}
 		out.Tenants = append(out.Tenants, jt)
+	}
+	for _, sk := range p.Skipped {
+		out.Skipped = append(out.Skipped, JSONSkipped(sk))
 	}
 	return out
 }

@@ -56,6 +56,17 @@ type Plan struct {
 	// Notes are things the user should know that are not changes, such as
 	// orphans left alone without --prune.
 	Notes []string
+	// Skipped are defined tenants left out of the plan: their host could
+	// not be reached, or no host could take them.
+	Skipped []Skipped
+}
+
+// Skipped is a tenant left out of a plan, and why.
+type Skipped struct {
+	Tenant string
+	// Host is the tenant's host, or "" when it was not placed.
+	Host   string
+	Reason string
 }
 
 // Counts is the number of operations of each action, no-ops excluded.

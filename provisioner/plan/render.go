@@ -48,9 +48,12 @@ func WriteText(w io.Writer, p *Plan, color bool) error {
 		}
 	}
 	c := p.Counts()
-	if c == (Counts{}) {
+	switch {
+	case c == (Counts{}) && len(p.Skipped) > 0:
+		b.WriteString("No changes in the tenants planned.\n")
+	case c == (Counts{}):
 		b.WriteString("No changes. Every tenant matches its definition.\n")
-	} else {
+	default:
 		if unchanged > 0 {
 			fmt.Fprintf(&b, "%d tenant(s) unchanged.\n", unchanged)
 		}
@@ -59,6 +62,7 @@ func WriteText(w io.Writer, p *Plan, color bool) error {
 	for _, n := range p.Notes {
 		fmt.Fprintf(&b, "\nNote: %s\n", n)
 	}
+	writeSkipped(&b, p.Skipped)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -33,6 +33,10 @@ type Workspace struct {
 
 	mu      sync.Mutex
 	engines map[string]engine.Engine
+	// failed holds the hosts that could not be connected to, and why.
+	failed map[string]error
+	// placement is the last placement (see Observe).
+	placement *plan.Placement
 	// Connect opens a host's engine; tests may replace it.
 	Connect func(model.Host) (engine.Engine, error)
 	// Inspect makes Plan also inspect every container of the project, to
@@ -68,43 +72,59 @@ func Load(dir string, needKey bool) (*Workspace, error) {
 	if diags.HasErrors() {
 		return nil, &DiagnosticsError{Files: files, Diags: diags}
 	}
-	return &Workspace{Project: project, Files: files, Key: key, Warnings: diags, Connect: connectDocker}, nil
+	return &Workspace{Project: project, Files: files, Key: key, Warnings: diags, Connect: connectHost}, nil
 }
 
-func connectDocker(h model.Host) (engine.Engine, error) { return engine.NewDocker(h.Docker) }
-
-// Engines connects to every host once and returns the engines by host name.
+// Engines connects to every host once, in parallel, and returns the
+// engines by host name. Hosts that cannot be reached are left out of the
+// map (Observe reports them); a changed SSH host key on any host is an
+// error wrapping sshx.ErrHostKeyChanged, and then no engine is returned.
 func (w *Workspace) Engines() (map[string]engine.Engine, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.engines != nil {
 		return w.engines, nil
 	}
-	engines := map[string]engine.Engine{}
-	for _, h := range w.Project.Hosts {
-		e, err := w.Connect(h)
-		if err != nil {
-			for _, e := range engines {
-				e.Close()
-			}
-			return nil, fmt.Errorf("host %s: %w", h.Name, err)
-		}
-		engines[h.Name] = e
-	}
-	w.engines = engines
-	return engines, nil
-}
-
-// Observe lists every host's objects of this project, hosts in parallel.
-func (w *Workspace) Observe(ctx context.Context) (map[string]*resource.Observed, error) {
-	engines, err := w.Engines()
+	engines, failed, err := w.connectAll()
 	if err != nil {
 		return nil, err
 	}
+	if len(engines) == 0 && len(failed) > 0 {
+		return nil, w.hostErrors(failed)
+	}
+	w.engines, w.failed = engines, failed
+	return engines, nil
+}
+
+// Observe lists every host's objects of this project, hosts in parallel,
+// and places the tenants (plan.Place) so that each tenant's Host in
+// w.Project is where it lives. When some hosts fail, it returns the others'
+// observations with a *HostsError (see IsPartial).
+func (w *Workspace) Observe(ctx context.Context) (map[string]*resource.Observed, error) {
+	observed, failed, err := w.observe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w.place(observed)
+	return observed, w.hostErrors(failed)
+}
+
+// observe is Observe without placement: what every reachable host holds,
+// and why the others failed.
+func (w *Workspace) observe(ctx context.Context) (map[string]*resource.Observed, map[string]error, error) {
+	engines, err := w.Engines()
+	if err != nil {
+		return nil, nil, err
+	}
+	failed := map[string]error{}
+	w.mu.Lock()
+	for h, err := range w.failed {
+		failed[h] = err
+	}
+	w.mu.Unlock()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	observed := map[string]*resource.Observed{}
-	var errs []error
 	for name, e := range engines {
 		wg.Add(1)
 		go func() {
@@ -113,28 +133,46 @@ func (w *Workspace) Observe(ctx context.Context) (map[string]*resource.Observed,
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				errs = append(errs, fmt.Errorf("host %s: %w", name, err))
+				failed[name] = err
 				return
 			}
 			observed[name] = obs
 		}()
 	}
 	wg.Wait()
-	return observed, errors.Join(errs...)
+	return observed, failed, nil
 }
 
-// Plan observes the engines and reconciles.
+// Plan observes the engines, places the tenants and reconciles. Tenants
+// on hosts that failed, and tenants no host could take, are listed in the
+// plan's Skipped; the plan of the others comes with a *HostsError when a
+// host failed (see IsPartial), or an error naming the unplaced tenants.
 func (w *Workspace) Plan(ctx context.Context, opts plan.Options) (*plan.Plan, error) {
-	observed, err := w.Observe(ctx)
+	observed, failed, err := w.observe(ctx)
 	if err != nil {
 		return nil, err
 	}
+	w.place(observed)
 	if w.Inspect {
 		if err := w.inspect(ctx, observed); err != nil {
 			return nil, err
 		}
 	}
-	return plan.Reconcile(w.Project, observed, opts)
+	desired, skipped, narrowed := w.reachable(observed, failed, opts)
+	p := &plan.Plan{Project: w.Project.Name}
+	if len(opts.Tenants) == 0 || len(narrowed.Tenants) > 0 {
+		if p, err = plan.Reconcile(desired, observed, narrowed); err != nil {
+			return nil, err
+		}
+	}
+	w.mu.Lock()
+	p.Notes = append(p.Notes, w.placement.Notes...)
+	w.mu.Unlock()
+	p.Skipped = skipped
+	if err := errors.Join(w.hostErrors(failed), notPlaced(skipped)); err != nil {
+		return p, err
+	}
+	return p, nil
 }
 
 // inspect fills in the config of every observed container, a few at a time.
