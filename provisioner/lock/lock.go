@@ -72,7 +72,9 @@ func Acquire(ctx context.Context, eng engine.Engine, project, tenant, operation 
 		if holder.ID == me.ID {
 			return &Lock{eng: eng, name: spec.Name, Info: me}, nil
 		}
-		if deadOnThisMachine(holder) {
+		// A lock volume without a lock id lost its labels (the engine can
+		// drop a volume's metadata when it dies mid-write): nobody holds it.
+		if holder.ID == "" || deadOnThisMachine(holder) {
 			if err := eng.RemoveVolume(ctx, spec.Name); err != nil {
 				return nil, fmt.Errorf("break the stale lock of tenant %s: %w", tenant, err)
 			}

@@ -109,3 +109,10 @@ func TestForceUnlockNeedsTheID(t *testing.T) {
 		t.Fatal("force-unlock left the lock")
 	}
 }
+
+func TestALockVolumeWithoutLabelsIsBroken(t *testing.T) {
+	eng := &volumes{m: map[string]map[string]string{Name("p", "acme"): {}}}
+	if _, err := Acquire(context.Background(), eng, "p", "acme", "apply", 0); err != nil {
+		t.Fatalf("a label-less lock volume blocked the lock: %v", err)
+	}
+}
