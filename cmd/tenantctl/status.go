@@ -46,6 +46,7 @@ With --fail-unhealthy it exits 3 when any selected tenant is not running.`,
 				return a.watchStatus(cmd.Context(), ws, args, render, interval)
 			}
 			r, err := ws.Status(cmd.Context(), args)
+			partial, err := splitPartial(err)
 			if err != nil {
 				return err
 			}
@@ -59,11 +60,14 @@ With --fail-unhealthy it exits 3 when any selected tenant is not running.`,
 			if failUnhealthy {
 				for i := range r.Tenants {
 					if !r.Tenants[i].OK() {
+						if partial != nil {
+							return &exitCode{code: exitUnhealthy, err: partial}
+						}
 						return &exitCode{code: exitUnhealthy}
 					}
 				}
 			}
-			return nil
+			return partial
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (schema in README); same as --output json")
@@ -109,10 +113,13 @@ func (a *app) watchStatus(ctx context.Context, ws *workspace.Workspace, tenants 
 			b.WriteString("\x1b[H")
 			fmt.Fprintf(&b, "Every %s: tenantctl status    %s\n\n", interval, time.Now().Format("15:04:05"))
 		}
+		if r != nil {
+			if err := render(&b, r); err != nil {
+				return err
+			}
+		}
 		if err != nil {
 			fmt.Fprintf(&b, "Error: %v\n", err)
-		} else if err := render(&b, r); err != nil {
-			return err
 		}
 		if tty {
 			// Clear the rest of each line and of the screen, so that a

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -73,9 +74,17 @@ func TestIntegrationSSHUnreachable(t *testing.T) {
 		t.Errorf("plan took %s with the peer unreachable", time.Since(start))
 	}
 
+	// Status carries on too: the local tenant as usual, ur unreachable.
+	r = p.must(1, "status")
+	if !regexp.MustCompile(`(?m)^ul\s+running`).MatchString(r.stdout) || !regexp.MustCompile(`(?m)^ur\s+unreachable`).MatchString(r.stdout) {
+		t.Errorf("status with the peer unreachable:\n%s", r)
+	}
+	p.must(3, "status", "--fail-unhealthy")
+
 	if err := peer.SetReachable(true); err != nil {
 		t.Fatal(err)
 	}
 	p.must(0, "apply", "--auto-approve")
 	p.must(0, "plan", "--detailed-exitcode")
+	p.must(0, "status", "--fail-unhealthy")
 }

@@ -124,3 +124,14 @@ func TestJSONSchema(t *testing.T) {
 		t.Errorf("counts %v", counts)
 	}
 }
+
+func TestAddUnobservedCountsAndSorts(t *testing.T) {
+	r := &Report{Tenants: []TenantStatus{{Name: "b", State: Running}}}
+	r.AddUnobserved([]UnobservedTenant{{Name: "a", Host: "eu-1", Reason: "host unreachable: timeout"}})
+	if len(r.Tenants) != 2 || r.Tenants[0].Name != "a" || r.Tenants[0].State != Unreachable || r.Tenants[0].OK() {
+		t.Fatalf("tenants = %+v", r.Tenants)
+	}
+	if r.Counts[Unreachable] != 1 || r.Counts[Running] != 1 || len(r.Counts) != len(States) {
+		t.Fatalf("counts = %v", r.Counts)
+	}
+}

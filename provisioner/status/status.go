@@ -11,6 +11,7 @@
 package status
 
 import (
+	"sort"
 	"errors"
 	"time"
 )
@@ -41,10 +42,13 @@ const (
 	Missing State = "missing"
 	// Orphaned: deployed, but no definition in tenants/.
 	Orphaned State = "orphaned"
+	// Unreachable: its host could not be observed (or no host could
+	// take it); nothing is known of it this time.
+	Unreachable State = "unreachable"
 )
 
 // States lists every state, in the order above.
-var States = []State{Running, Drifted, Provisioning, Degraded, Stopped, Missing, Orphaned}
+var States = []State{Running, Drifted, Provisioning, Degraded, Stopped, Missing, Orphaned, Unreachable}
 
 // Service health values.
 const (
@@ -158,6 +162,34 @@ func (r *Report) Find(name string) *TenantStatus {
 		}
 	}
 	return nil
+}
+
+// AddUnobserved adds a row for each tenant that could not be observed,
+// with the reason, and counts the states again.
+func (r *Report) AddUnobserved(desired []UnobservedTenant) {
+	for _, u := range desired {
+		r.Tenants = append(r.Tenants, TenantStatus{
+			Name: u.Name, Host: u.Host, State: Unreachable, Reasons: []string{u.Reason},
+			Health: Unknown, Labels: nonNil(u.Labels), Protected: u.Protected, Defined: true,
+			Services: []ServiceStatus{},
+		})
+	}
+	sort.SliceStable(r.Tenants, func(i, j int) bool { return r.Tenants[i].Name < r.Tenants[j].Name })
+	r.Counts = CountStates(r.Tenants)
+}
+
+// UnobservedTenant is a defined tenant whose host could not be observed.
+type UnobservedTenant struct {
+	Name, Host, Reason string
+	Labels             map[string]string
+	Protected          bool
+}
+
+func nonNil(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }
 
 // CountStates returns the number of tenants in each state, every state

@@ -22,7 +22,9 @@ const probeParallelism = 16
 // Status observes every host once (a fixed number of list calls per host,
 // however many tenants), reconciles as plan does, runs the HTTP health
 // probes concurrently (they are not engine calls) and computes the status
-// of the named tenants, or of every tenant when none is named.
+// of the named tenants, or of every tenant when none is named. Tenants on
+// hosts that cannot be observed are unreachable, and the report then comes
+// with an error for which IsPartial is true.
 func (w *Workspace) Status(ctx context.Context, tenants []string) (*status.Report, error) {
 	return w.status(ctx, tenants, false)
 }
@@ -33,7 +35,7 @@ func (w *Workspace) Status(ctx context.Context, tenants []string) (*status.Repor
 // status.ErrNotFound.
 func (w *Workspace) TenantStatus(ctx context.Context, name string) (*status.TenantStatus, error) {
 	r, err := w.status(ctx, []string{name}, true)
-	if err != nil {
+	if err != nil && !IsPartial(err) {
 		return nil, err
 	}
 	ts := r.Find(name)
@@ -43,24 +45,52 @@ func (w *Workspace) TenantStatus(ctx context.Context, name string) (*status.Tena
 	return ts, nil
 }
 
+// status observes once and computes. Tenants on hosts that could not be
+// observed get the state unreachable, and the report then comes with the
+// hosts' error (see IsPartial).
 func (w *Workspace) status(ctx context.Context, tenants []string, inspect bool) (*status.Report, error) {
-	observed, err := w.Observe(ctx)
+	observed, failed, err := w.observe(ctx)
 	if err != nil {
 		return nil, err
 	}
+	w.place(observed)
+	desired, skipped, narrowed := w.reachable(observed, failed, plan.Options{Tenants: tenants})
+	var unobserved []status.UnobservedTenant
+	for _, s := range skipped {
+		u := status.UnobservedTenant{Name: s.Tenant, Host: s.Host, Reason: s.Reason}
+		if t := w.Project.Tenant(s.Tenant); t != nil {
+			u.Labels, u.Protected = t.Labels, t.Protect
+		}
+		unobserved = append(unobserved, u)
+	}
+	if len(tenants) > 0 && len(narrowed.Tenants) == 0 {
+		r := &status.Report{FormatVersion: status.FormatVersion, Project: w.Project.Name, Time: time.Now().UTC(), Tenants: []status.TenantStatus{}}
+		r.AddUnobserved(unobserved)
+		return r, w.hostErrors(failed)
+	}
+	r, err := w.computeStatus(ctx, desired, observed, narrowed.Tenants, inspect)
+	if err != nil {
+		return nil, err
+	}
+	r.AddUnobserved(unobserved)
+	return r, w.hostErrors(failed)
+}
+
+// computeStatus is status for the tenants of observed hosts.
+func (w *Workspace) computeStatus(ctx context.Context, desired *model.Project, observed map[string]*resource.Observed, tenants []string, inspect bool) (*status.Report, error) {
 	now := time.Now()
 	if inspect {
 		for _, name := range tenants {
-			if !known(w.Project, observed, name) {
+			if !known(desired, observed, name) {
 				return nil, fmt.Errorf("tenant %s: %w", name, status.ErrNotFound)
 			}
 		}
 	}
-	p, err := plan.Reconcile(w.Project, observed, plan.Options{Tenants: tenants})
+	p, err := plan.Reconcile(desired, observed, plan.Options{Tenants: tenants})
 	if err != nil {
 		return nil, err
 	}
-	in := status.Input{Desired: w.Project, Observed: observed, Plan: p, Now: now}
+	in := status.Input{Desired: desired, Observed: observed, Plan: p, Now: now}
 	engines, err := w.Engines()
 	if err != nil {
 		return nil, err
@@ -72,7 +102,7 @@ func (w *Workspace) status(ctx context.Context, tenants []string, inspect bool) 
 		}
 	}
 	r := status.Compute(in)
-	status.Redact(r, sensitiveValues(w.Project))
+	status.Redact(r, sensitiveValues(desired))
 	return r, nil
 }
 
@@ -249,13 +279,18 @@ func (s *Source) connect(h model.Host) (engine.Engine, error) {
 	return e, nil
 }
 
-// Tenants is the status of every tenant.
+// Tenants is the status of every tenant; those on hosts that cannot be
+// observed are shown as unreachable rather than failing the page.
 func (s *Source) Tenants(ctx context.Context) (*status.Report, error) {
 	ws, err := s.load()
 	if err != nil {
 		return nil, err
 	}
-	return ws.Status(ctx, nil)
+	r, err := ws.Status(ctx, nil)
+	if IsPartial(err) {
+		err = nil
+	}
+	return r, err
 }
 
 // Tenant is one tenant's status with its health-check outputs.
