@@ -11,8 +11,8 @@
 package status
 
 import (
-	"sort"
 	"errors"
+	"sort"
 	"time"
 )
 
