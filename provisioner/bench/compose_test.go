@@ -103,18 +103,56 @@ func BenchmarkFreshTenantCompose(b *testing.B) {
 func BenchmarkTwentyTenants(b *testing.B) {
 	for _, par := range []int{1, 4, 8} {
 		b.Run(fmt.Sprintf("tenantctl-parallelism=%d", par), func(b *testing.B) {
+			var cpu cpuMeter
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				dir, name := project(b, 20, "saas", false)
+				cpu.start()
 				b.StartTimer()
 				ws := applyAll(b, dir, par)
 				b.StopTimer()
+				cpu.stop()
 				ws.Close()
 				removeProject(name)
 				b.StartTimer()
 			}
+			b.ReportMetric(cpu.busy(), "cpu-busy-%")
 		})
 	}
+	// The floor: the plain docker script, 4 tenants at a time. If it is no
+	// faster than tenantctl at parallelism 4, the machine is the limit.
+	b.Run("docker-script-4-at-a-time", func(b *testing.B) {
+		var cpu cpuMeter
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			_, name := project(b, 0, "saas", false)
+			cpu.start()
+			b.StartTimer()
+			sem := make(chan struct{}, 4)
+			errs := make(chan error, 20)
+			for t := 0; t < 20; t++ {
+				sem <- struct{}{}
+				go func() {
+					defer func() { <-sem }()
+					out, err := exec.Command("bash", "plain-script.sh", fmt.Sprintf("%s-%02d", name, t), fmt.Sprint(t), name).CombinedOutput()
+					if err != nil {
+						err = fmt.Errorf("%v\n%s", err, out)
+					}
+					errs <- err
+				}()
+			}
+			for t := 0; t < 20; t++ {
+				if err := <-errs; err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			cpu.stop()
+			removeProject(name)
+			b.StartTimer()
+		}
+		b.ReportMetric(cpu.busy(), "cpu-busy-%")
+	})
 	b.Run("compose-loop", func(b *testing.B) {
 		requireCompose(b)
 		dir := b.TempDir()

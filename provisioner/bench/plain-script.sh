@@ -2,12 +2,15 @@
 # The floor for BenchmarkFreshTenant: the same steps as tenantctl apply of
 # one example tenant, as plain docker CLI commands — networks, volume,
 # database, wait until it is ready over TCP, app, wait until /healthz is 200.
+# Usage: plain-script.sh NAME [SLOT [PROJECT]]: SLOT picks the subnets
+# (10.211.SLOT.0/26), PROJECT the label clean-up finds it by (default NAME).
 set -euo pipefail
 p=$1
-label="--label tenantctl.project=$p"
+slot=${2:-0}
+label="--label tenantctl.project=${3:-$p}"
 pw=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-docker network create $label --internal --subnet 10.211.0.0/27 "${p}_internal" >/dev/null
-docker network create $label --subnet 10.211.0.32/27 "${p}_edge" >/dev/null
+docker network create $label --internal --subnet 10.211.$slot.0/27 "${p}_internal" >/dev/null
+docker network create $label --subnet 10.211.$slot.32/27 "${p}_edge" >/dev/null
 docker volume create $label "${p}_data" >/dev/null
 docker run -d $label --name "${p}_db" --network "${p}_internal" --network-alias db \
   -e POSTGRES_USER=app -e POSTGRES_DB=app -e POSTGRES_PASSWORD="$pw" \
