@@ -19,7 +19,7 @@ import (
 // createNetworkAttempts bounds how often CreateNetwork retries a pool
 // overlap that may be a concurrent create of the same network which the
 // engine has not listed yet.
-const createNetworkAttempts = 4
+const createNetworkAttempts = 7 // waits 50 ms, doubling: 3.15 s in all
 
 // CreateNetwork creates a bridge network. It is idempotent and tolerates
 // races (like kind's ensureNetwork): if a network of that name already
