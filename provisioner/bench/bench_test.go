@@ -121,13 +121,7 @@ func TestMain(m *testing.M) {
 func BenchmarkNoOpPlan(b *testing.B) {
 	for _, n := range []int{10, 100, 300} {
 		b.Run(fmt.Sprintf("tenants=%d", n), func(b *testing.B) {
-			ws := applied[n]
-			if ws == nil {
-				dir, name := project(b, n, "small", false)
-				appliedNames = append(appliedNames, name)
-				ws = applyAll(b, dir, 8)
-				applied[n] = ws
-			}
+			ws := appliedWorkspace(b, n)
 			ctx := context.Background()
 			b.ResetTimer()
 			start := ws.Calls()
