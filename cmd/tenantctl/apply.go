@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tenantctl/tenantctl/provisioner/apply"
+	"github.com/tenantctl/tenantctl/provisioner/model"
 	"github.com/tenantctl/tenantctl/provisioner/plan"
 	"github.com/tenantctl/tenantctl/provisioner/progress"
 	"github.com/tenantctl/tenantctl/provisioner/workspace"
@@ -74,7 +75,7 @@ Apply never deletes or replaces a volume.`,
 				}
 			}
 			if !p.HasChanges() {
-				a.printURLs(p)
+				a.printURLs(p, ws.Project)
 				return partial
 			}
 			if saved == nil {
@@ -103,7 +104,7 @@ Apply never deletes or replaces a volume.`,
 			c := p.Counts()
 			if !o.jsonEvents {
 				fmt.Fprintf(a.stdout, "\nApply complete: %d created, %d updated, %d replaced, %d deleted.\n", c.Create, c.Update, c.Replace, c.Delete)
-				a.printURLs(p)
+				a.printURLs(p, ws.Project)
 			}
 			return partial
 		},
@@ -177,8 +178,8 @@ func (a *app) execute(cmd *cobra.Command, ws *workspace.Workspace, p *plan.Plan,
 }
 
 // printURLs shows where each tenant's published ports answer.
-func (a *app) printURLs(p *plan.Plan) {
-	urls := workspace.URLs(p)
+func (a *app) printURLs(p *plan.Plan, project *model.Project) {
+	urls := workspace.URLs(p, project)
 	if len(urls) == 0 {
 		return
 	}

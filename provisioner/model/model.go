@@ -5,6 +5,7 @@
 package model
 
 import (
+	"net"
 	"net/netip"
 	"time"
 )
@@ -41,6 +42,23 @@ type Host struct {
 	Capacity int
 	// Labels are matched by tenants' placement constraints.
 	Labels map[string]string
+}
+
+// URLHost is the address people reach a port published on the host at,
+// given the address it is bound to: a specific bind address as it is;
+// otherwise the SSH address's host for a remote host and the loopback
+// address for a local one.
+func (h *Host) URLHost(bindIP string) string {
+	if bindIP != "" && bindIP != "0.0.0.0" && bindIP != "::" {
+		return bindIP
+	}
+	if h != nil && h.SSH != nil {
+		if host, _, err := net.SplitHostPort(h.SSH.Address); err == nil {
+			return host
+		}
+		return h.SSH.Address
+	}
+	return "127.0.0.1"
 }
 
 // SSH says how to reach a remote host.

@@ -168,7 +168,7 @@ func definedTenant(in Input, t *model.Tenant, tp plan.TenantPlan, obs objects) T
 		op := containerOp(tp, s.Name)
 		ss := ServiceStatus{Name: s.Name, Image: s.Image, State: "missing", Health: Down, Check: checkKind(s.Health)}
 		if op != nil && op.Container != nil {
-			ss.Ports = ports(op.Container.Ports, ts.Deployed)
+			ss.Ports = ports(op.Container.Ports, ts.Deployed, in.Desired.Host(tp.Host))
 		}
 		if c, ok := containers[existing(op)]; ok {
 			ss.Container, ss.Image, ss.State = c.Name, c.Image, c.State
@@ -335,7 +335,7 @@ func orphanTenant(in Input, tp plan.TenantPlan, obs objects) TenantStatus {
 			}
 		}
 		created := c.Created
-		ss := ServiceStatus{Name: c.Labels[resource.LabelService], Container: c.Name, Image: c.Image, State: c.State, Check: NoCheck, Created: &created, Ports: ports(c.Ports, true), HealthOutput: in.Outputs[c.ID]}
+		ss := ServiceStatus{Name: c.Labels[resource.LabelService], Container: c.Name, Image: c.Image, State: c.State, Check: NoCheck, Created: &created, Ports: ports(c.Ports, true, in.Desired.Host(tp.Host)), HealthOutput: in.Outputs[c.ID]}
 		switch {
 		case c.State != "running":
 			ss.Health = Down
@@ -353,8 +353,9 @@ func orphanTenant(in Input, tp plan.TenantPlan, obs objects) TenantStatus {
 	return ts
 }
 
-// ports renders bindings; URLs only for a deployed tenant.
-func ports(bindings []resource.PortBinding, deployed bool) []Port {
+// ports renders bindings; URLs, at the address the host is reached at,
+// only for a deployed tenant.
+func ports(bindings []resource.PortBinding, deployed bool, host *model.Host) []Port {
 	out := []Port{}
 	for _, b := range bindings {
 		p := Port{Name: b.Name, Container: b.Container, Host: b.HostPort, Protocol: b.Protocol}
@@ -362,7 +363,7 @@ func ports(bindings []resource.PortBinding, deployed bool) []Port {
 			p.Protocol = "tcp"
 		}
 		if deployed && p.Protocol == "tcp" && b.HostPort != 0 {
-			p.URL = fmt.Sprintf("http://%s:%d/", loopback(b.HostIP), b.HostPort)
+			p.URL = fmt.Sprintf("http://%s:%d/", host.URLHost(b.HostIP), b.HostPort)
 		}
 		out = append(out, p)
 	}

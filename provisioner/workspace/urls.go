@@ -3,6 +3,7 @@ package workspace
 import (
 	"fmt"
 
+	"github.com/tenantctl/tenantctl/provisioner/model"
 	"github.com/tenantctl/tenantctl/provisioner/plan"
 )
 
@@ -12,9 +13,9 @@ type URL struct {
 	URL                   string
 }
 
-// URLs lists the published TCP ports of the plan's containers as URLs on
-// the loopback address (or the bound address, when it is specific).
-func URLs(p *plan.Plan) []URL {
+// URLs lists the published TCP ports of the plan's containers as URLs at
+// the address each tenant's host is reached at (see model.Host.URLHost).
+func URLs(p *plan.Plan, project *model.Project) []URL {
 	var urls []URL
 	for _, t := range p.Tenants {
 		for _, op := range t.Operations {
@@ -25,10 +26,7 @@ func URLs(p *plan.Plan) []URL {
 				if b.Protocol != "" && b.Protocol != "tcp" {
 					continue
 				}
-				host := b.HostIP
-				if host == "" || host == "0.0.0.0" {
-					host = "127.0.0.1"
-				}
+				host := project.Host(t.Host).URLHost(b.HostIP)
 				urls = append(urls, URL{Tenant: t.Name, Service: op.ID.Name, Port: b.Name, URL: fmt.Sprintf("http://%s:%d/", host, b.HostPort)})
 			}
 		}
