@@ -37,6 +37,9 @@ type Extra struct {
 	// Origin says where the tenant comes from, in messages and in
 	// model.Tenant.Source, e.g. "tenantctl smoke". Default "command line".
 	Origin string
+	// VarFlag, when set, is the command-line flag that sets a variable
+	// ("--var"), named in the hint of a missing variable.
+	VarFlag string
 }
 
 // LoadExtra loads the project in dir like Load and adds the extra tenant
@@ -172,7 +175,7 @@ func extraVars(t *tenant, x Extra, d *diagList) map[string]cty.Value {
 		}
 		if _, given := x.Vars[v.name]; !given {
 			d.add(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf("Missing variable %q", v.name),
-				Detail: fmt.Sprintf("Template %q requires variable %q (it has no default), so the tenant of %s must be given a value for it. The variable is declared at %s.", tpl.name, v.name, x.Origin, v.nameRange)})
+				Detail: fmt.Sprintf("Template %q requires variable %q (it has no default), so the tenant of %s must be given a value for it%s. The variable is declared at %s.", tpl.name, v.name, x.Origin, x.varHint(v.name), v.nameRange)})
 		}
 		vars[v.name] = cty.NullVal(v.typ)
 	}
@@ -198,4 +201,12 @@ func extraValue(v *variable, text string, d *diagList) (cty.Value, bool) {
 	}
 	d.extend(s.diags)
 	return cv, ok
+}
+
+// varHint tells how to set a variable on the command line, if known.
+func (x Extra) varHint(name string) string {
+	if x.VarFlag == "" {
+		return ""
+	}
+	return fmt.Sprintf(": pass %s %s=VALUE", x.VarFlag, name)
 }

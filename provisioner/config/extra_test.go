@@ -110,6 +110,7 @@ func TestLoadExtraDiagnostics(t *testing.T) {
 		{"unknown variable", baseFiles(nil), Extra{Name: "s-1", Vars: map[string]string{"regoin": "us"}}, []string{`Unknown variable "regoin"`, `Did you mean "region"?`}},
 		{"wrong type", typed, Extra{Name: "s-1", Vars: map[string]string{"replicas": "many"}}, []string{`Invalid value for variable "replicas"`, `given as "many"`, "type number"}},
 		{"missing variable", required, Extra{Name: "s-1", Origin: "tenantctl smoke"}, []string{`Missing variable "plan"`, "tenant of tenantctl smoke"}},
+		{"missing variable, with the flag", required, Extra{Name: "s-1", Origin: "tenantctl smoke", VarFlag: "--var"}, []string{`Missing variable "plan"`, "pass --var plan=VALUE"}},
 		{"name taken", baseFiles(nil), Extra{Name: "acme"}, []string{`Duplicate tenant "acme"`}},
 		{"bad name", baseFiles(nil), Extra{Name: "Smoke_1"}, []string{"Invalid tenant name", `Try "smoke-1"`}},
 		{"unknown host", baseFiles(nil), Extra{Name: "s-1", Host: "locl"}, []string{`Unknown host "locl"`, `Did you mean "local"?`}},

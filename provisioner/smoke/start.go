@@ -75,7 +75,7 @@ func start(ctx context.Context, opts *Options) (*runner, error) {
 		project, files, diags := config.LoadExtra(opts.Dir, func(tenant, name string) (string, error) { return key.Derive(tenant, name), nil }, config.Extra{
 			Name: name, Template: opts.Template, Vars: opts.Vars,
 			Expires: started.Add(opts.Timeout + opts.CleanupTimeout + expiryMargin).Truncate(time.Second),
-			Origin:  Origin,
+			Origin:  Origin, VarFlag: "--var",
 		})
 		if diags.HasErrors() {
 			return nil, &workspace.DiagnosticsError{Files: files, Diags: diags}
