@@ -116,6 +116,20 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// appliedWorkspace returns the project of n small tenants that
+// BenchmarkNoOpPlan uses, applying it first when no benchmark has yet.
+func appliedWorkspace(b *testing.B, n int) *workspace.Workspace {
+	b.Helper()
+	if ws := applied[n]; ws != nil {
+		return ws
+	}
+	dir, name := project(b, n, "small", false)
+	appliedNames = append(appliedNames, name)
+	ws := applyAll(b, dir, 8)
+	applied[n] = ws
+	return ws
+}
+
 // BenchmarkNoOpPlan plans a project that is already applied: the cost is
 // observation plus the pure planner, and should stay nearly flat.
 func BenchmarkNoOpPlan(b *testing.B) {

@@ -6,22 +6,7 @@ import (
 	"testing"
 
 	"github.com/tenantctl/tenantctl/provisioner/status"
-	"github.com/tenantctl/tenantctl/provisioner/workspace"
 )
-
-// appliedWorkspace returns the project of n small tenants that
-// BenchmarkNoOpPlan uses, applying it first when no benchmark has yet.
-func appliedWorkspace(b *testing.B, n int) *workspace.Workspace {
-	b.Helper()
-	if ws := applied[n]; ws != nil {
-		return ws
-	}
-	dir, name := project(b, n, "small", false)
-	appliedNames = append(appliedNames, name)
-	ws := applyAll(b, dir, 8)
-	applied[n] = ws
-	return ws
-}
 
 // BenchmarkStatus is `tenantctl status` of an applied project: one
 // observation, the pure planner and the status computation. Engine calls

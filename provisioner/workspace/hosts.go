@@ -224,6 +224,3 @@ func notPlaced(skipped []plan.Skipped) error {
 	}
 	return &NotPlacedError{Err: errors.Join(errs...)}
 }
-
-// connectDocker is connectHost under the name older callers use.
-func connectDocker(h model.Host) (engine.Engine, error) { return connectHost(h) }

@@ -271,7 +271,7 @@ func (s *Source) connect(h model.Host) (engine.Engine, error) {
 	if e, ok := s.engines[key]; ok {
 		return e, nil
 	}
-	e, err := connectDocker(h)
+	e, err := connectHost(h)
 	if err != nil {
 		return nil, err
 	}
