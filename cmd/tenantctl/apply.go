@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -61,45 +62,32 @@ Apply never deletes or replaces a volume.`,
 				}
 				opts = plan.Options{Tenants: saved.Tenants, Prune: saved.Prune}
 			}
-			p, err := ws.Plan(cmd.Context(), opts)
-			partial, err := splitPartial(err)
+			change, closeView := a.change(ws, "apply", o, func(ctx context.Context) (*plan.Plan, error) {
+				return ws.Plan(ctx, opts)
+			}, func(p *plan.Plan) error {
+				if saved != nil && (saved.Project != p.Project || saved.Digest != plan.Digest(p)) {
+					return plan.ErrStale
+				}
+				if !o.jsonEvents {
+					if err := plan.WriteText(a.stdout, p, a.color(a.stdout)); err != nil {
+						return err
+					}
+				}
+				if saved == nil && p.HasChanges() {
+					return a.confirm(o.autoApprove, "apply")
+				}
+				return nil
+			})
+			change.RecordKeys = true
+			p, err := ws.Run(cmd.Context(), change)
+			closeView()
+			partial, err := splitPartial(withSummary(err))
 			if err != nil {
 				return err
-			}
-			if saved != nil && (saved.Project != p.Project || saved.Digest != plan.Digest(p)) {
-				return plan.ErrStale
-			}
-			if !o.jsonEvents {
-				if err := plan.WriteText(a.stdout, p, a.color(a.stdout)); err != nil {
-					return err
-				}
 			}
 			if !p.HasChanges() {
 				a.printURLs(p, ws.Project)
 				return partial
-			}
-			if saved == nil {
-				if err := a.confirm(o.autoApprove, "apply"); err != nil {
-					return err
-				}
-			}
-			if err := ws.EnsureImages(cmd.Context(), p, a.progressLine(o)); err != nil {
-				return err
-			}
-			if err := ws.CheckImages(cmd.Context(), p); err != nil {
-				return err
-			}
-			release, err := a.lockAndRecheck(cmd, ws, p, "apply", o, func() (*plan.Plan, error) {
-				p, err := ws.Plan(cmd.Context(), opts)
-				_, err = splitPartial(err)
-				return p, err
-			})
-			if err != nil {
-				return err
-			}
-			defer release()
-			if err := a.execute(cmd, ws, p, o); err != nil {
-				return err
 			}
 			c := p.Counts()
 			if !o.jsonEvents {
@@ -141,17 +129,41 @@ func (a *app) confirm(autoApprove bool, what string) error {
 	return nil
 }
 
-// execute runs a plan with a progress view fit for the output.
-func (a *app) execute(cmd *cobra.Command, ws *workspace.Workspace, p *plan.Plan, o runOptions) error {
-	engines, err := ws.Engines()
-	if err != nil {
-		return err
-	}
-	opts := apply.Options{Parallelism: o.parallelism, HealthTimeout: o.healthTimeout}
-	var live *progress.Live
+// change is the operation sequence of apply and destroy, with a progress
+// view fit for the output that starts once review has passed. The
+// returned function closes the view.
+func (a *app) change(ws *workspace.Workspace, operation string, o runOptions, planner func(context.Context) (*plan.Plan, error), review func(*plan.Plan) error) (workspace.Change, func()) {
+	v := &view{a: a, o: o}
+	return workspace.Change{
+		Operation: operation, Plan: planner, LockTimeout: o.lockTimeout,
+		Progress: a.progressLine(o),
+		Review: func(p *plan.Plan) error {
+			if err := review(p); err != nil || !p.HasChanges() {
+				return err
+			}
+			v.start(p)
+			return nil
+		},
+		Apply: apply.Options{Parallelism: o.parallelism, HealthTimeout: o.healthTimeout,
+			OnEvent: withFaultHalt(v.event, a.stderr)},
+	}, v.close
+}
+
+// view renders apply events: JSON lines, a live view on a terminal, or
+// plain lines.
+type view struct {
+	a    *app
+	o    runOptions
+	live *progress.Live
+	sink func(apply.Event)
+}
+
+// start picks the rendering for the plan about to run.
+func (v *view) start(p *plan.Plan) {
+	a := v.a
 	switch {
-	case o.jsonEvents:
-		opts.OnEvent = progress.JSONLines{W: a.stdout}.Event
+	case v.o.jsonEvents:
+		v.sink = progress.JSONLines{W: a.stdout}.Event
 	case terminal(a.stdout):
 		var names []string
 		for _, t := range p.Tenants {
@@ -160,21 +172,34 @@ func (a *app) execute(cmd *cobra.Command, ws *workspace.Workspace, p *plan.Plan,
 			}
 		}
 		fmt.Fprintln(a.stdout)
-		live = progress.NewLive(a.stdout, a.color(a.stdout), names)
-		opts.OnEvent = live.Event
+		v.live = progress.NewLive(a.stdout, a.color(a.stdout), names)
+		v.sink = v.live.Event
 	default:
 		fmt.Fprintln(a.stdout)
-		opts.OnEvent = progress.Plain{W: a.stdout}.Event
+		v.sink = progress.Plain{W: a.stdout}.Event
 	}
-	opts.OnEvent = withFaultHalt(opts.OnEvent, a.stderr)
-	err = apply.Run(cmd.Context(), engines, p, opts)
-	if live != nil {
-		live.Close()
+}
+
+func (v *view) event(e apply.Event) {
+	if v.sink != nil {
+		v.sink(e)
 	}
-	if err != nil {
+}
+
+func (v *view) close() {
+	if v.live != nil {
+		v.live.Close()
+		v.live = nil
+	}
+}
+
+// withSummary adds apply.Summary's line to an error of the execution.
+func withSummary(err error) error {
+	var te *apply.TenantError
+	if errors.As(err, &te) || errors.Is(err, apply.ErrInterrupted) {
 		return fmt.Errorf("%w\n%s", err, apply.Summary(err))
 	}
-	return nil
+	return err
 }
 
 // printURLs shows where each tenant's published ports answer.

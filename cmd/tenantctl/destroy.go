@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -31,36 +32,25 @@ protect = true is refused.`,
 					return fmt.Errorf("tenant %s is protected (protect = true in %s); set protect = false there first if you really mean to destroy it", name, t.Source)
 				}
 			}
-			observed, err := ws.Observe(cmd.Context())
+			change, closeView := a.change(ws, "destroy", o, func(ctx context.Context) (*plan.Plan, error) {
+				return ws.PlanDestroy(ctx, args, deleteData)
+			}, func(p *plan.Plan) error {
+				if err := plan.WriteText(a.stdout, p, a.color(a.stdout)); err != nil {
+					return err
+				}
+				if !p.HasChanges() {
+					return nil
+				}
+				return a.confirm(o.autoApprove, "destroy")
+			})
+			change.ForgetKeys = deleteData
+			p, err := ws.Run(cmd.Context(), change)
+			closeView()
 			if err != nil {
-				return err
-			}
-			p, err := plan.Destroy(ws.Project.Name, observed, args, deleteData)
-			if err != nil {
-				return err
-			}
-			if err := plan.WriteText(a.stdout, p, a.color(a.stdout)); err != nil {
-				return err
+				return withSummary(err)
 			}
 			if !p.HasChanges() {
 				return nil
-			}
-			if err := a.confirm(o.autoApprove, "destroy"); err != nil {
-				return err
-			}
-			release, err := a.lockAndRecheck(cmd, ws, p, "destroy", o, func() (*plan.Plan, error) {
-				observed, err := ws.Observe(cmd.Context())
-				if err != nil {
-					return nil, err
-				}
-				return plan.Destroy(ws.Project.Name, observed, args, deleteData)
-			})
-			if err != nil {
-				return err
-			}
-			defer release()
-			if err := a.execute(cmd, ws, p, o); err != nil {
-				return err
 			}
 			if !deleteData {
 				fmt.Fprintln(a.stdout, "\nDestroy complete. Volumes were kept; `tenantctl destroy --delete-data` removes them.")

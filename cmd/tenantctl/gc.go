@@ -36,7 +36,7 @@ The master key is not needed.`,
 				fmt.Fprintf(a.stdout, "live     %-16s host %s, expires %s (in %s): left alone\n", e.Tenant, e.Host, e.Expires.UTC().Format(time.RFC3339), e.Expires.Sub(now).Round(time.Second))
 			}
 			if err != nil {
-				return err
+				return withSummary(err)
 			}
 			switch {
 			case len(expired) == 0:

@@ -6,43 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tenantctl/tenantctl/provisioner/apply"
 	"github.com/tenantctl/tenantctl/provisioner/lock"
-	"github.com/tenantctl/tenantctl/provisioner/plan"
-	"github.com/tenantctl/tenantctl/provisioner/workspace"
 )
-
-// errChangedWhileLocking means another run changed a tenant between the
-// plan the user approved and the moment its lock was taken.
-var errChangedWhileLocking = errors.New("the tenants changed on the engine while their locks were being taken (another run?); nothing was changed: run the command again")
-
-// lockAndRecheck locks the tenants p changes, then plans again under the
-// locks and refuses if that plan differs from the one approved. It returns
-// the function that releases the locks.
-func (a *app) lockAndRecheck(cmd *cobra.Command, ws *workspace.Workspace, p *plan.Plan, operation string, o runOptions, replan func() (*plan.Plan, error)) (func(), error) {
-	release, err := ws.LockTenants(cmd.Context(), p, operation, o.lockTimeout)
-	if err != nil {
-		if cmd.Context().Err() != nil {
-			return nil, apply.ErrInterrupted
-		}
-		return nil, err
-	}
-	fresh, err := replan()
-	if err != nil {
-		release()
-		return nil, err
-	}
-	changed := p.Changed()
-	names := map[string]bool{}
-	for _, t := range changed.Tenants {
-		names[t.Name] = true
-	}
-	if plan.Digest(fresh.Select(names)) != plan.Digest(changed) {
-		release()
-		return nil, errChangedWhileLocking
-	}
-	return release, nil
-}
 
 func (a *app) forceUnlockCmd() *cobra.Command {
 	return &cobra.Command{

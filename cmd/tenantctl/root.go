@@ -12,6 +12,7 @@ import (
 
 	"github.com/tenantctl/tenantctl/provisioner/apply"
 	"github.com/tenantctl/tenantctl/provisioner/config"
+	"github.com/tenantctl/tenantctl/provisioner/redact"
 	"github.com/tenantctl/tenantctl/provisioner/sshx"
 	"github.com/tenantctl/tenantctl/provisioner/workspace"
 )
@@ -100,14 +101,26 @@ func (a *app) report(err error) int {
 	return code
 }
 
-// load reads the project named by --chdir.
+// load reads the project named by --chdir. From then on everything the
+// command prints, errors included, goes through the project's redactor.
 func (a *app) load(needKey bool) (*workspace.Workspace, error) {
-	return workspace.Load(a.chdir, needKey)
+	ws, err := workspace.Load(a.chdir, needKey)
+	if err != nil {
+		return nil, err
+	}
+	a.redact(ws.Redactor())
+	return ws, nil
 }
 
-// terminal reports whether w is a terminal.
+// redact sends stdout and stderr through r.
+func (a *app) redact(r *redact.Redactor) {
+	a.stdout, a.stderr = r.Writer(a.stdout), r.Writer(a.stderr)
+}
+
+// terminal reports whether w is a terminal (a file, or a redacting
+// writer over one).
 func terminal(w any) bool {
-	f, ok := w.(*os.File)
+	f, ok := w.(interface{ Fd() uintptr })
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
 

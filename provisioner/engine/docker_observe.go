@@ -63,11 +63,7 @@ func observed(project string, networks []network.Summary, volumes []*volume.Volu
 		if v == nil || v.Labels[resource.LabelProject] != project {
 			continue
 		}
-		if v.Labels[resource.LabelKind] == string(resource.KindLock) {
-			o.Locks = append(o.Locks, resource.Volume{Name: v.Name, Labels: v.Labels})
-			continue
-		}
-		o.Volumes = append(o.Volumes, resource.Volume{Name: v.Name, Labels: v.Labels})
+		o.AddVolume(resource.Volume{Name: v.Name, Labels: v.Labels})
 	}
 	for _, c := range containers {
 		for _, p := range c.Ports {

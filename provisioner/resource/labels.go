@@ -40,7 +40,15 @@ const (
 	// KindLock is a tenant's lock: an empty volume whose labels name the
 	// holder. It holds no data.
 	KindLock Kind = "lock"
+	// KindKey is a tenant's key record: an empty volume named
+	// PROJECT_TENANT_key whose LabelKeyID names the master key that made
+	// the tenant. It holds no data.
+	KindKey Kind = "key"
 )
+
+// LabelKeyID, on a key record, is the master key's public fingerprint
+// (secret.Key.ID), never the key or a secret.
+const LabelKeyID = "tenantctl.key-id"
 
 // Labels of a lock volume.
 const (

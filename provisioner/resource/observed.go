@@ -13,6 +13,8 @@ type Observed struct {
 	Containers []Container
 	// Locks are the tenants' lock volumes (see package lock).
 	Locks []Volume
+	// Keys are the tenants' key records (KindKey).
+	Keys []Volume
 	// UsedSubnets are the subnets of every network on the host, tenantctl's
 	// or not, so new subnets never overlap them.
 	UsedSubnets []netip.Prefix
@@ -64,6 +66,19 @@ type ContainerConfig struct {
 	Memory    int64
 	NanoCPUs  int64
 	PidsLimit int64
+}
+
+// AddVolume files a listed volume by its kind label: a lock, a key
+// record, or a tenant's data volume.
+func (o *Observed) AddVolume(v Volume) {
+	switch Kind(v.Labels[LabelKind]) {
+	case KindLock:
+		o.Locks = append(o.Locks, v)
+	case KindKey:
+		o.Keys = append(o.Keys, v)
+	default:
+		o.Volumes = append(o.Volumes, v)
+	}
 }
 
 // Tenant returns the tenant label of a labelled object.

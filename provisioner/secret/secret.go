@@ -40,6 +40,16 @@ func (k *Key) Derive(tenant, name string) string {
 	return hex.EncodeToString(mac.Sum(nil))[:32]
 }
 
+// ID is the key's public fingerprint: 16 hex characters that name the
+// key without revealing it or any secret derived from it. The engine keeps
+// it with every tenant (see workspace's key records), so a command run
+// with another key is refused before it changes anything.
+func (k *Key) ID() string {
+	mac := hmac.New(sha256.New, k.material)
+	mac.Write([]byte("tenantctl/key-id/v1"))
+	return hex.EncodeToString(mac.Sum(nil))[:16]
+}
+
 // Load reads the key from the environment (getenv(EnvVar)) or from the
 // project's KeyFile, refusing a key file that others can read.
 func Load(dir string, getenv func(string) string) (*Key, error) {

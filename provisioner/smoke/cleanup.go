@@ -3,6 +3,7 @@ package smoke
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/tenantctl/tenantctl/provisioner/apply"
 	"github.com/tenantctl/tenantctl/provisioner/plan"
 	"github.com/tenantctl/tenantctl/provisioner/resource"
+	"github.com/tenantctl/tenantctl/provisioner/workspace"
 )
 
 // cleanup destroys the tenant with its data on a fresh context (the
@@ -70,18 +72,18 @@ func (r *runner) destroy(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(objectsOf(observed, r.report.Tenant)) == 0 {
-		return nil
+	tenant := []string{r.report.Tenant}
+	if !hasObjects(observed, r.report.Tenant) {
+		return r.ws.ForgetKeys(ctx, tenant)
 	}
-	p, err := plan.Destroy(r.ws.Project.Name, observed, []string{r.report.Tenant}, true)
-	if err != nil {
-		return err
-	}
-	err = apply.Run(ctx, r.engines, p, apply.Options{OnEvent: r.cleanupEvent})
-	if err != nil {
-		return fmt.Errorf("%w (%s)", err, apply.Summary(err))
-	}
-	return nil
+	_, err = r.ws.Run(ctx, workspace.Change{
+		Operation: "smoke", ForgetKeys: true,
+		Plan: func(ctx context.Context) (*plan.Plan, error) {
+			return r.ws.PlanDestroy(ctx, tenant, true)
+		},
+		Apply: apply.Options{OnEvent: r.cleanupEvent},
+	})
+	return err
 }
 
 // cleanupEvent prints clean-up progress without counting failures as
@@ -101,8 +103,19 @@ func (r *runner) remaining(ctx context.Context) ([]string, error) {
 	return objectsOf(observed, r.report.Tenant), nil
 }
 
-// objectsOf lists a tenant's objects on every host, e.g.
-// "container p_smoke-1_app", sorted.
+// hasObjects reports whether the tenant has a container, network or data
+// volume on any host (its key record aside).
+func hasObjects(observed map[string]*resource.Observed, tenant string) bool {
+	for _, obs := range observed {
+		if slices.Contains(obs.TenantNames(), tenant) {
+			return true
+		}
+	}
+	return false
+}
+
+// objectsOf lists a tenant's objects on every host, its key record
+// included, e.g. "container p_smoke-1_app", sorted.
 func objectsOf(observed map[string]*resource.Observed, tenant string) []string {
 	var out []string
 	for _, obs := range observed {
@@ -116,7 +129,7 @@ func objectsOf(observed map[string]*resource.Observed, tenant string) []string {
 				out = append(out, "network "+n.Name)
 			}
 		}
-		for _, v := range obs.Volumes {
+		for _, v := range append(obs.Volumes, obs.Keys...) {
 			if v.Labels[resource.LabelTenant] == tenant {
 				out = append(out, "volume "+v.Name)
 			}

@@ -44,7 +44,7 @@ func (f *fakeEngine) Observe(ctx context.Context, project string) (*resource.Obs
 		o.UsedSubnets = append(o.UsedSubnets, n.Subnet)
 	}
 	for _, v := range f.volumes {
-		o.Volumes = append(o.Volumes, resource.Volume{Name: v.Name, Labels: v.Labels})
+		o.AddVolume(resource.Volume{Name: v.Name, Labels: v.Labels})
 	}
 	for _, c := range f.containers {
 		oc := resource.Container{ID: c.Name, Name: c.Name, Image: c.Image, Labels: c.Labels, State: "running", Health: f.health}

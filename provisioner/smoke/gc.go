@@ -2,7 +2,7 @@ package smoke
 
 import (
 	"context"
-	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -67,7 +67,7 @@ func FindEphemeral(observed map[string]*resource.Observed, defined func(string) 
 		for _, n := range obs.Networks {
 			add(n.Labels)
 		}
-		for _, v := range obs.Volumes {
+		for _, v := range append(obs.Volumes, obs.Keys...) {
 			add(v.Labels)
 		}
 		names := make([]string, 0, len(seen))
@@ -119,26 +119,34 @@ func GC(ctx context.Context, ws *workspace.Workspace, opts GCOptions) (expired, 
 	}
 	// Destroy plans every host holding a name, so it gets only the hosts
 	// where that tenant expired.
-	p := &plan.Plan{Project: ws.Project.Name}
-	for _, e := range expired {
-		dp, err := plan.Destroy(ws.Project.Name, map[string]*resource.Observed{e.Host: observed[e.Host]}, []string{e.Tenant}, true)
-		if err != nil {
-			return expired, live, err
-		}
-		p.Tenants = append(p.Tenants, dp.Tenants...)
+	names := make([]string, len(expired))
+	for i, e := range expired {
+		names[i] = e.Tenant
 	}
-	engines, err := ws.Engines()
+	_, err = ws.Run(ctx, workspace.Change{
+		Operation: "gc",
+		Plan: func(ctx context.Context) (*plan.Plan, error) {
+			observed, err := ws.ObserveKeys(ctx, names)
+			if err != nil {
+				return nil, err
+			}
+			p := &plan.Plan{Project: ws.Project.Name}
+			for _, e := range expired {
+				if !slices.Contains(observed[e.Host].TenantNames(), e.Tenant) {
+					continue // only its key record is left
+				}
+				dp, err := plan.Destroy(ws.Project.Name, map[string]*resource.Observed{e.Host: observed[e.Host]}, []string{e.Tenant}, true)
+				if err != nil {
+					return nil, err
+				}
+				p.Tenants = append(p.Tenants, dp.Tenants...)
+			}
+			return p, nil
+		},
+		Apply: apply.Options{OnEvent: opts.OnEvent},
+	})
 	if err != nil {
 		return expired, live, err
 	}
-	// The lock keeps gc from racing a destroy of the same tenant.
-	release, err := ws.LockTenants(ctx, p, "gc", 0)
-	if err != nil {
-		return expired, live, err
-	}
-	defer release()
-	if err := apply.Run(ctx, engines, p, apply.Options{OnEvent: opts.OnEvent}); err != nil {
-		return expired, live, fmt.Errorf("%w\n%s", err, apply.Summary(err))
-	}
-	return expired, live, nil
+	return expired, live, ws.ForgetKeys(ctx, names)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/tenantctl/tenantctl/provisioner/apply"
 	"github.com/tenantctl/tenantctl/provisioner/engine"
 	"github.com/tenantctl/tenantctl/provisioner/plan"
+	"github.com/tenantctl/tenantctl/provisioner/workspace"
 )
 
 // maxAttempts bounds plan+apply rounds lost to concurrent runs.
@@ -27,15 +28,18 @@ func (r *runner) provision(runCtx context.Context) (*plan.TenantPlan, error) {
 	for attempt := 1; ; attempt++ {
 		rep.Provision.Attempts = attempt
 		r.stepFailed = false
-		p, err := r.ws.Plan(runCtx, plan.Options{Tenants: []string{rep.Tenant}})
-		if err != nil {
-			return nil, err
-		}
-		if err := r.ws.CheckImages(runCtx, p); err != nil {
+		p, err := r.ws.Run(runCtx, workspace.Change{
+			Operation: "smoke", RecordKeys: true,
+			Plan: func(ctx context.Context) (*plan.Plan, error) {
+				return r.ws.Plan(ctx, plan.Options{Tenants: []string{rep.Tenant}})
+			},
+			Progress: func(line string) { fmt.Fprintln(r.log, "  "+line) },
+			Apply:    apply.Options{HealthTimeout: r.opts.Timeout, OnEvent: r.event},
+		})
+		if p == nil || (err != nil && !isApplyError(err)) {
 			r.stepFailed = true
 			return nil, err
 		}
-		err = apply.Run(runCtx, r.engines, p, apply.Options{HealthTimeout: r.opts.Timeout, OnEvent: r.event})
 		if err == nil {
 			for i := range p.Tenants {
 				if p.Tenants[i].Name == rep.Tenant {
@@ -56,6 +60,13 @@ func (r *runner) provision(runCtx context.Context) (*plan.TenantPlan, error) {
 			return nil, fmt.Errorf("cleaning up before planning again: %w", err)
 		}
 	}
+}
+
+// isApplyError tells an error of the execution (a step failed, or the run
+// was cut short) from one that stopped the run before any change.
+func isApplyError(err error) bool {
+	var te *apply.TenantError
+	return errors.As(err, &te) || errors.Is(err, apply.ErrInterrupted)
 }
 
 // event prints one apply event as an indented progress line.

@@ -38,10 +38,16 @@ func TestRunPassesAndCleansUp(t *testing.T) {
 	if f.objects() != 0 {
 		t.Errorf("%d objects left", f.objects())
 	}
-	if len(f.created) != 3 {
-		t.Fatalf("made %d objects, want network, volume and container", len(f.created))
-	}
+	var made []map[string]string
 	for _, labels := range f.created {
+		if labels[resource.LabelKind] != string(resource.KindLock) {
+			made = append(made, labels)
+		}
+	}
+	if len(made) != 4 {
+		t.Fatalf("made %d objects, want network, volume, container and key record", len(made))
+	}
+	for _, labels := range made {
 		exp, err := time.Parse(time.RFC3339, labels[resource.LabelExpires])
 		if labels[resource.LabelEphemeral] != "true" || err != nil || !exp.Equal(rep.Expires) || !exp.After(time.Now().Add(20*time.Second)) {
 			t.Errorf("labels %v", labels)
@@ -141,7 +147,7 @@ func TestRunKeepOnFailure(t *testing.T) {
 		return engine.ExecResult{ExitCode: 2}, nil
 	}
 	rep, log := runFake(t, context.Background(), f, func(o *Options) { o.KeepOnFailure = true })
-	if rep.Outcome != Failed || !rep.Cleanup.Kept || rep.Cleanup.Done || f.objects() != 3 {
+	if rep.Outcome != Failed || !rep.Cleanup.Kept || rep.Cleanup.Done || f.objects() != 4 { // with the key record
 		t.Fatalf("report %+v", rep)
 	}
 	want := "destroy " + rep.Tenant + " --delete-data --auto-approve"

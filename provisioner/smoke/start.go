@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 
@@ -16,7 +15,6 @@ import (
 	"github.com/tenantctl/tenantctl/provisioner/config"
 	"github.com/tenantctl/tenantctl/provisioner/engine"
 	"github.com/tenantctl/tenantctl/provisioner/model"
-	"github.com/tenantctl/tenantctl/provisioner/secret"
 	"github.com/tenantctl/tenantctl/provisioner/workspace"
 )
 
@@ -35,9 +33,6 @@ type runner struct {
 	tenant  *model.Tenant
 	report  *Report
 	log     io.Writer
-	// secrets are the tenant's sensitive values, longest first, to
-	// scrub from every message.
-	secrets []string
 	// stepFailed is set when an apply step failed (rather than being
 	// skipped), in the current provisioning attempt.
 	stepFailed bool
@@ -62,25 +57,23 @@ func start(ctx context.Context, opts *Options) (*runner, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	key, err := secret.Load(opts.Dir, getenv)
-	if err != nil {
-		return nil, err
-	}
 	for attempt := 0; ; attempt++ {
 		name, err := NewName(opts.Prefix)
 		if err != nil {
 			return nil, err
 		}
 		started := time.Now()
-		project, files, diags := config.LoadExtra(opts.Dir, func(tenant, name string) (string, error) { return key.Derive(tenant, name), nil }, config.Extra{
+		ws, err := workspace.LoadExtra(opts.Dir, getenv, config.Extra{
 			Name: name, Template: opts.Template, Vars: opts.Vars,
 			Expires: started.Add(opts.Timeout + opts.CleanupTimeout + expiryMargin).Truncate(time.Second),
 			Origin:  Origin, VarFlag: "--var",
 		})
-		if diags.HasErrors() {
-			return nil, &workspace.DiagnosticsError{Files: files, Diags: diags}
+		if err != nil {
+			return nil, err
 		}
-		ws := &workspace.Workspace{Project: project, Files: files, Key: key, Connect: connect}
+		if connect != nil {
+			ws.Connect = connect
+		}
 		r, err := newRunner(ctx, opts, ws, name, started)
 		if err == errNameTaken && attempt < 3 {
 			continue
@@ -89,8 +82,9 @@ func start(ctx context.Context, opts *Options) (*runner, error) {
 	}
 }
 
-// connect opens a host's engine; tests replace it.
-var connect = func(h model.Host) (engine.Engine, error) { return engine.NewDocker(h.Docker) }
+// connect, when set, replaces the workspace's way of opening a host's
+// engine; unit tests set it to a fake.
+var connect func(h model.Host) (engine.Engine, error)
 
 var errNameTaken = fmt.Errorf("the drawn tenant name is taken")
 
@@ -119,7 +113,7 @@ func newRunner(ctx context.Context, opts *Options, ws *workspace.Workspace, name
 			}
 		}
 	}
-	r := &runner{opts: opts, ws: ws, engines: engines, tenant: t, log: opts.Log, secrets: sensitive(t)}
+	r := &runner{opts: opts, ws: ws, engines: engines, tenant: t, log: ws.Redactor().Writer(opts.Log)}
 	r.report = &Report{
 		Project: ws.Project.Name, Tenant: name, Template: t.Template, Host: t.Host,
 		Expires: t.Expires, Started: started,
@@ -152,25 +146,6 @@ func fixedPorts(t *model.Tenant) error {
 	return fmt.Errorf("template %q publishes fixed host ports (%s); a smoke tenant needs allocated ones (host = 0), or parallel runs and the tenants of the template would collide", t.Template, strings.Join(fixed, ", "))
 }
 
-// sensitive lists the tenant's sensitive env values, longest first.
-func sensitive(t *model.Tenant) []string {
-	var out []string
-	for _, s := range t.Services {
-		for _, v := range s.Env {
-			if v.Sensitive && len(v.Text) >= 4 {
-				out = append(out, v.Text)
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
-	return out
-}
-
-// scrub replaces every sensitive value in s, as a last guard: the app's
-// log lines or a command's output might echo one.
-func (r *runner) scrub(s string) string {
-	for _, v := range r.secrets {
-		s = strings.ReplaceAll(s, v, "(sensitive)")
-	}
-	return s
-}
+// scrub masks every secret of the project in s, as a last guard: the
+// app's log lines or a command's output might echo one.
+func (r *runner) scrub(s string) string { return r.ws.Redactor().String(s) }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tenantctl/tenantctl/provisioner/model"
 	"github.com/tenantctl/tenantctl/provisioner/plan"
+	"github.com/tenantctl/tenantctl/provisioner/redact"
 	"github.com/tenantctl/tenantctl/provisioner/resource"
 )
 
@@ -216,7 +217,7 @@ func TestRedact(t *testing.T) {
 	}
 	r := Compute(Input{Desired: p, Observed: observed, Plan: pl, Now: now,
 		Outputs: map[string]string{"id-p_acme_db": "connect with password " + testSecret + " failed"}})
-	Redact(r, []string{testSecret})
+	Redact(r, redact.New(testSecret))
 	b, _ := json.Marshal(r)
 	if strings.Contains(string(b), testSecret) || !strings.Contains(string(b), "password (sensitive) failed") {
 		t.Fatalf("after Redact: %s", b)

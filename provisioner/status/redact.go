@@ -1,31 +1,18 @@
 package status
 
-import "strings"
+import "github.com/tenantctl/tenantctl/provisioner/redact"
 
-// redacted replaces a secret value found in free text.
-const redacted = "(sensitive)"
-
-// Redact removes every one of the given secret values from the free text
-// of a report — health-check output and reasons, which come from programs
-// tenantctl does not control — so that no rendering can show a secret.
-func Redact(r *Report, secrets []string) {
-	var pairs []string
-	for _, s := range secrets {
-		if s != "" {
-			pairs = append(pairs, s, redacted)
-		}
-	}
-	if len(pairs) == 0 {
-		return
-	}
-	rep := strings.NewReplacer(pairs...)
-	for i := range r.Tenants {
-		t := &r.Tenants[i]
+// Redact masks every secret known to r in the free text of a report —
+// health-check output and reasons, which come from programs tenantctl does
+// not control — so that no rendering can show a secret.
+func Redact(report *Report, r *redact.Redactor) {
+	for i := range report.Tenants {
+		t := &report.Tenants[i]
 		for j := range t.Reasons {
-			t.Reasons[j] = rep.Replace(t.Reasons[j])
+			t.Reasons[j] = r.String(t.Reasons[j])
 		}
 		for j := range t.Services {
-			t.Services[j].HealthOutput = rep.Replace(t.Services[j].HealthOutput)
+			t.Services[j].HealthOutput = r.String(t.Services[j].HealthOutput)
 		}
 	}
 }

@@ -102,7 +102,7 @@ func (w *Workspace) computeStatus(ctx context.Context, desired *model.Project, o
 		}
 	}
 	r := status.Compute(in)
-	status.Redact(r, sensitiveValues(desired))
+	status.Redact(r, w.Redactor())
 	return r, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
@@ -17,6 +18,7 @@ import (
 	"github.com/tenantctl/tenantctl/provisioner/engine"
 	"github.com/tenantctl/tenantctl/provisioner/model"
 	"github.com/tenantctl/tenantctl/provisioner/plan"
+	"github.com/tenantctl/tenantctl/provisioner/redact"
 	"github.com/tenantctl/tenantctl/provisioner/resource"
 	"github.com/tenantctl/tenantctl/provisioner/secret"
 )
@@ -30,6 +32,8 @@ type Workspace struct {
 	Key *secret.Key
 	// Warnings are the configuration's non-fatal diagnostics.
 	Warnings hcl.Diagnostics
+	// redactor masks the secrets derived while loading (see Redactor).
+	redactor *redact.Redactor
 
 	mu      sync.Mutex
 	engines map[string]engine.Engine
@@ -37,6 +41,8 @@ type Workspace struct {
 	failed map[string]error
 	// placement is the last placement (see Observe).
 	placement *plan.Placement
+	// lastObserved is what the last Plan or PlanDestroy observed.
+	lastObserved map[string]*resource.Observed
 	// Connect opens a host's engine; tests may replace it.
 	Connect func(model.Host) (engine.Engine, error)
 	// Inspect makes Plan also inspect every container of the project, to
@@ -58,21 +64,58 @@ func (e *DiagnosticsError) Error() string { return e.Diags.Error() }
 // key is an error; without it (validate), secrets evaluate to a placeholder
 // so everything else can be checked without the key.
 func Load(dir string, needKey bool) (*Workspace, error) {
-	key, err := secret.Load(dir, os.Getenv)
+	return load(dir, needKey, os.Getenv, nil)
+}
+
+// LoadExtra reads the project in dir with one more tenant that has no
+// file (smoke's ephemeral tenant; see config.LoadExtra). The key is read
+// with getenv and is required.
+func LoadExtra(dir string, getenv func(string) string, extra config.Extra) (*Workspace, error) {
+	return load(dir, true, getenv, &extra)
+}
+
+func load(dir string, needKey bool, getenv func(string) string, extra *config.Extra) (*Workspace, error) {
+	key, err := secret.Load(dir, getenv)
 	if err != nil && (needKey || !errors.Is(err, secret.ErrNoKey)) {
 		return nil, err
 	}
+	var derived []string
 	derive := func(tenant, name string) (string, error) {
 		if key == nil {
 			return "placeholder-secret-for-validate", nil
 		}
-		return key.Derive(tenant, name), nil
+		v := key.Derive(tenant, name)
+		derived = append(derived, v)
+		return v, nil
 	}
-	project, files, diags := config.Load(dir, derive)
+	var (
+		project *model.Project
+		files   map[string]*hcl.File
+		diags   hcl.Diagnostics
+	)
+	if extra != nil {
+		project, files, diags = config.LoadExtra(dir, derive, *extra)
+	} else {
+		project, files, diags = config.Load(dir, derive)
+	}
 	if diags.HasErrors() {
 		return nil, &DiagnosticsError{Files: files, Diags: diags}
 	}
-	return &Workspace{Project: project, Files: files, Key: key, Warnings: diags, Connect: connectHost}, nil
+	return &Workspace{
+		Project: project, Files: files, Key: key, Warnings: diags, Connect: connectHost,
+		redactor: redact.New(append(derived, sensitiveValues(project)...)...),
+	}, nil
+}
+
+// Redactor masks every secret the project derives, and every
+// secret-bearing env value, in whatever the tool prints or writes.
+func (w *Workspace) Redactor() *redact.Redactor {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.redactor == nil {
+		w.redactor = redact.New(sensitiveValues(w.Project)...)
+	}
+	return w.redactor
 }
 
 // Engines connects to every host once, in parallel, and returns the
@@ -153,6 +196,12 @@ func (w *Workspace) Plan(ctx context.Context, opts plan.Options) (*plan.Plan, er
 		return nil, err
 	}
 	w.place(observed)
+	if err := w.checkKeys(ctx, observed, scope(opts.Tenants)); err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	w.lastObserved = observed
+	w.mu.Unlock()
 	if w.Inspect {
 		if err := w.inspect(ctx, observed); err != nil {
 			return nil, err
@@ -173,6 +222,54 @@ func (w *Workspace) Plan(ctx context.Context, opts plan.Options) (*plan.Plan, er
 		return p, err
 	}
 	return p, nil
+}
+
+// ObserveKeys is Observe for a command that changes the named tenants
+// without a plan of its own (gc): it checks that this project's key made
+// them, when a key is loaded.
+func (w *Workspace) ObserveKeys(ctx context.Context, tenants []string) (map[string]*resource.Observed, error) {
+	observed, err := w.Observe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.checkKeys(ctx, observed, scope(tenants)); err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	w.lastObserved = observed
+	w.mu.Unlock()
+	return observed, nil
+}
+
+// PlanDestroy observes the engines and plans the removal of the named
+// tenants (their volumes too with deleteData), after checking that this
+// project's key made them. Like Plan, it returns the plan of the hosts that
+// answered with a *HostsError when some did not.
+func (w *Workspace) PlanDestroy(ctx context.Context, tenants []string, deleteData bool) (*plan.Plan, error) {
+	observed, err := w.Observe(ctx)
+	partial := err
+	if err != nil && !IsPartial(err) {
+		return nil, err
+	}
+	if err := w.checkKeys(ctx, observed, scope(tenants)); err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	w.lastObserved = observed
+	w.mu.Unlock()
+	p, err := plan.Destroy(w.Project.Name, observed, tenants, deleteData)
+	if err != nil {
+		return nil, err
+	}
+	return p, partial
+}
+
+// scope is the tenants a command works on: the named ones, or all.
+func scope(tenants []string) func(string) bool {
+	if len(tenants) == 0 {
+		return func(string) bool { return true }
+	}
+	return func(t string) bool { return slices.Contains(tenants, t) }
 }
 
 // inspect fills in the config of every observed container, a few at a time.
