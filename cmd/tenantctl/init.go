@@ -10,13 +10,21 @@ import (
 )
 
 func (a *app) initCmd() *cobra.Command {
-	var name string
+	var (
+		name  string
+		force bool
+	)
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Scaffold a project and create its master key",
+		Long: `Init scaffolds a project (tenantctl.hcl, templates/, tenants/, .gitignore)
+and creates its master key, .tenantctl/master.key, never overwriting a file.
+In an existing project without a key it first asks the project's engines:
+if they hold tenants of the project, a new key is refused (those tenants were
+made with another key), unless --force.`,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			created, err := workspace.Init(a.chdir, name)
+			created, err := workspace.Init(cmd.Context(), a.chdir, name, force)
 			for _, c := range created {
 				fmt.Fprintln(a.stdout, "created", c)
 			}
@@ -27,6 +35,7 @@ func (a *app) initCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "project name (default: the directory's name)")
+	cmd.Flags().BoolVar(&force, "force", false, "make a new master key even though the project's engines hold tenants (they will not work with it)")
 	return cmd
 }
 

@@ -28,6 +28,11 @@ type Input struct {
 	Outputs map[string]string
 	// Now is the time of the observation.
 	Now time.Time
+	// KeyID is the fingerprint of the master key in use, and
+	// KeyMismatches the tenants whose key record names another one
+	// (tenant → recorded fingerprint).
+	KeyID         string
+	KeyMismatches map[string]string
 }
 
 // Probe is the result of one HTTP health probe.
@@ -120,6 +125,10 @@ func Compute(in Input) *Report {
 			ts = orphanTenant(in, tp, obs)
 		}
 		finish(&ts, obs, in.Now)
+		if id, ok := in.KeyMismatches[tp.Name]; ok {
+			ts.State = KeyMismatch
+			ts.Reasons = append([]string{fmt.Sprintf("made with master key %s, but this project's key is %s: its secrets are not this key's; restore the key that made it (`tenantctl key id` prints the key in use)", id, in.KeyID)}, ts.Reasons...)
+		}
 		r.Tenants = append(r.Tenants, ts)
 	}
 	sort.SliceStable(r.Tenants, func(i, j int) bool { return r.Tenants[i].Name < r.Tenants[j].Name })

@@ -42,13 +42,17 @@ const (
 	Missing State = "missing"
 	// Orphaned: deployed, but no definition in tenants/.
 	Orphaned State = "orphaned"
+	// KeyMismatch: its key record names another master key than the one
+	// in use, so its secrets are not this key's; nothing is judged until
+	// the right key is restored.
+	KeyMismatch State = "key-mismatch"
 	// Unreachable: its host could not be observed (or no host could
 	// take it); nothing is known of it this time.
 	Unreachable State = "unreachable"
 )
 
 // States lists every state, in the order above.
-var States = []State{Running, Drifted, Provisioning, Degraded, Stopped, Missing, Orphaned, Unreachable}
+var States = []State{Running, Drifted, Provisioning, Degraded, Stopped, Missing, Orphaned, KeyMismatch, Unreachable}
 
 // Service health values.
 const (

@@ -91,6 +91,12 @@ func (w *Workspace) computeStatus(ctx context.Context, desired *model.Project, o
 		return nil, err
 	}
 	in := status.Input{Desired: desired, Observed: observed, Plan: p, Now: now}
+	if w.Key != nil {
+		in.KeyID, in.KeyMismatches = w.Key.ID(), map[string]string{}
+		for _, m := range KeyMismatches(w.Key, observed) {
+			in.KeyMismatches[m.Tenant] = m.Recorded
+		}
+	}
 	engines, err := w.Engines()
 	if err != nil {
 		return nil, err
