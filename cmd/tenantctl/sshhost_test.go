@@ -151,3 +151,36 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestIntegrationSmokeOnSSHHost: a smoke tenant placed on an SSH host is
+// made on that host's engine — not on the local one, as smoke did when it
+// connected engines by itself — and its images are copied there first.
+func TestIntegrationSmokeOnSSHHost(t *testing.T) {
+	requireEngine(t, appImage)
+	t.Parallel()
+	peer := startPeer(t)
+	p := newProject(t, nil)
+	p.projectHCL(sshHostHCL("peer", peer, "", "", ""))
+	p.write("templates/failing.hcl", strings.Replace(smallTemplate, `template "small" {`, `template "failing" {
+  check "fails" {
+    exec {
+      service = "web"
+      command = ["false"]
+    }
+  }`, 1))
+	r := p.must(1, "smoke", "--template", "failing", "--keep-on-failure", "--timeout", "2m")
+	tenant := smokeTenant(t, r.stdout)
+	if !strings.Contains(r.stdout, "host peer") || !strings.Contains(r.stdout, "→ host peer: done") {
+		t.Errorf("smoke did not run on the peer, copying its image first:\n%s", r)
+	}
+	if !hasPrefixed(peerContainers(t, peer, p.name), p.name+"_"+tenant+"_") {
+		t.Errorf("the smoke tenant's containers are not on the peer: %v", peerContainers(t, peer, p.name))
+	}
+	if local := localContainers(t, p.name); len(local) > 0 {
+		t.Errorf("the smoke tenant's containers are on the local engine: %v", local)
+	}
+	p.must(0, "destroy", tenant, "--auto-approve", "--delete-data")
+	if left := peerContainers(t, peer, p.name); len(left) > 0 {
+		t.Errorf("left on the peer: %v", left)
+	}
+}
