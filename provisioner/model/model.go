@@ -37,6 +37,10 @@ type Host struct {
 	SSH *SSH
 	// DockerSocket is the engine's unix socket on an SSH host.
 	DockerSocket string
+	// Pull lets an SSH host pull the images it needs from their registry
+	// before the local engine's are copied to it. Without it, only images
+	// pinned by digest (name@sha256:…) are ever pulled.
+	Pull bool
 	// Capacity is how many tenants automatic placement puts on the host;
 	// 0 means no limit. Pinned tenants are not refused by it.
 	Capacity int
