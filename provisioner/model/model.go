@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/netip"
 	"time"
+
+	"github.com/tenantctl/tenantctl/provisioner/hostaddr"
 )
 
 // Project is everything a project directory declares.
@@ -51,9 +53,9 @@ type Host struct {
 // URLHost is the address people reach a port published on the host at,
 // given the address it is bound to: a specific bind address as it is;
 // otherwise the SSH address's host for a remote host and the loopback
-// address for a local one.
+// address (see hostaddr.Dial) for a local one.
 func (h *Host) URLHost(bindIP string) string {
-	if bindIP != "" && bindIP != "0.0.0.0" && bindIP != "::" {
+	if !hostaddr.Wildcard(bindIP) {
 		return bindIP
 	}
 	if h != nil && h.SSH != nil {
@@ -62,7 +64,13 @@ func (h *Host) URLHost(bindIP string) string {
 		}
 		return h.SSH.Address
 	}
-	return "127.0.0.1"
+	return hostaddr.Dial(bindIP)
+}
+
+// URL is the URL people open for a port published on the host on bindIP
+// and port, e.g. "http://203.0.113.10:20001/" or "http://[::1]:20001/".
+func (h *Host) URL(bindIP string, port int) string {
+	return hostaddr.URL(h.URLHost(bindIP), port, "/")
 }
 
 // SSH says how to reach a remote host.
