@@ -41,7 +41,7 @@ func waitHealthy(ctx context.Context, eng engine.Engine, id string, spec *resour
 			case spec.Health != nil && st.Health == "unhealthy":
 				return withLogs(eng, id, fmt.Errorf("health check failed: %s", oneLine(st.HealthLog)))
 			case spec.Health == nil && spec.Probe != nil && st.Status == "running":
-				if lastProbe = probe(ctx, client, spec.Probe); lastProbe == "" {
+				if lastProbe = probe(ctx, client, spec); lastProbe == "" {
 					return nil
 				}
 			case spec.Health == nil && spec.Probe == nil && st.Status == "running":
@@ -64,11 +64,10 @@ func waitHealthy(ctx context.Context, eng engine.Engine, id string, spec *resour
 	}
 }
 
-// probe requests the HTTP health path once; "" means healthy, otherwise
-// the reason.
-func probe(ctx context.Context, client *http.Client, p *resource.HTTPProbe) string {
-	url := fmt.Sprintf("http://127.0.0.1:%d%s", p.HostPort, p.Path)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+// probe requests the HTTP health path once, at the address the probed
+// port is bound to (spec.ProbeURL); "" means healthy, otherwise the reason.
+func probe(ctx context.Context, client *http.Client, spec *resource.ContainerSpec) string {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, spec.ProbeURL(), nil)
 	if err != nil {
 		return err.Error()
 	}
@@ -80,7 +79,7 @@ func probe(ctx context.Context, client *http.Client, p *resource.HTTPProbe) stri
 	if resp.StatusCode >= 200 && resp.StatusCode < 400 {
 		return ""
 	}
-	return fmt.Sprintf("GET %s: %s", p.Path, resp.Status)
+	return fmt.Sprintf("GET %s: %s", spec.Probe.Path, resp.Status)
 }
 
 // withLogs appends the container's last log lines to err.

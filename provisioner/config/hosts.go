@@ -31,10 +31,11 @@ func (s *scope) decodeHostPlacement(content *hcl.BodyContent, h *model.Host) {
 	}
 }
 
-// decodeHostSSH decodes a host's ssh block and docker_socket; it reports
-// whether the host is an SSH host.
+// decodeHostSSH decodes a host's ssh block, docker_socket and pull; it
+// reports whether the host is an SSH host.
 func (s *scope) decodeHostSSH(content *hcl.BodyContent, h *model.Host) bool {
 	socket, socketRange := s.str(content.Attributes, "docker_socket", defaultDockerSocket)
+	pull, pullRange := s.boolean(content.Attributes, "pull", false)
 	var sshBlock *hcl.Block
 	for _, b := range content.Blocks {
 		if b.Type != "ssh" {
@@ -50,6 +51,9 @@ func (s *scope) decodeHostSSH(content *hcl.BodyContent, h *model.Host) bool {
 		if socketRange != nil {
 			s.errorf(*socketRange, "docker_socket without ssh", "docker_socket is the engine's socket on an SSH host. Add an ssh block, or set docker = \"unix://%s\" for a local engine.", socket)
 		}
+		if pull {
+			s.errorf(*pullRange, "pull without ssh", "pull lets an SSH host pull images from their registry instead of receiving the local engine's. A host without an ssh block uses its engine's images as they are: remove pull.")
+		}
 		return false
 	}
 	if attr := content.Attributes["docker"]; attr != nil {
@@ -59,6 +63,7 @@ func (s *scope) decodeHostSSH(content *hcl.BodyContent, h *model.Host) bool {
 		s.errorf(*socketRange, "Invalid docker_socket", "docker_socket must be an absolute path on the host, e.g. %q.", defaultDockerSocket)
 	}
 	h.DockerSocket = socket
+	h.Pull = pull
 	h.SSH = s.decodeSSH(sshBlock)
 	return true
 }

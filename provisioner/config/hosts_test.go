@@ -21,6 +21,7 @@ host "eu-1" {
     identity_file   = "/keys/id_ed25519"
     connect_timeout = "4s"
   }
+  pull     = true
   capacity = 50
   labels   = { region = "eu" }
 }
@@ -52,6 +53,9 @@ func TestLoadSSHHostsAndPlacement(t *testing.T) {
 	if eu.SSH.ConnectTimeout != 4*time.Second {
 		t.Errorf("connect timeout = %v", eu.SSH.ConnectTimeout)
 	}
+	if !eu.Pull || local.Pull {
+		t.Errorf("pull: eu-1 %v, local %v; want true, false", eu.Pull, local.Pull)
+	}
 	if eu.DockerSocket != "/var/run/docker.sock" {
 		t.Errorf("docker socket = %q, want the default", eu.DockerSocket)
 	}
@@ -70,6 +74,8 @@ func TestLoadInvalidHosts(t *testing.T) {
 		{"docker and ssh", "project \"p1\" {}\nhost \"h\" {\n  docker = \"unix:///x.sock\"\n  ssh {\n    address = \"a:22\"\n    user = \"u\"\n  }\n}\n", "", "Both docker and ssh", "tenantctl.hcl:3"},
 		{"docker_socket without ssh", "project \"p1\" {}\nhost \"h\" {\n  docker_socket = \"/var/run/docker.sock\"\n}\n", "", "docker_socket without ssh", "tenantctl.hcl:3"},
 		{"relative docker_socket", "project \"p1\" {}\nhost \"h\" {\n  ssh {\n    address = \"a:22\"\n    user = \"u\"\n  }\n  docker_socket = \"docker.sock\"\n}\n", "", "Invalid docker_socket", "tenantctl.hcl:7"},
+		{"pull without ssh", "project \"p1\" {}\nhost \"h\" {\n  pull = true\n}\n", "", "pull without ssh", "tenantctl.hcl:3"},
+		{"pull not a bool", "project \"p1\" {}\nhost \"h\" {\n  ssh {\n    address = \"a:22\"\n    user = \"u\"\n  }\n  pull = \"always\"\n}\n", "", "Incorrect attribute value type", "tenantctl.hcl:7"},
 		{"two ssh blocks", "project \"p1\" {}\nhost \"h\" {\n  ssh {\n    address = \"a:22\"\n    user = \"u\"\n  }\n  ssh {\n    address = \"b:22\"\n    user = \"u\"\n  }\n}\n", "", "Duplicate ssh block", "tenantctl.hcl:7"},
 		{"host and placement", "project \"p1\" {}\nhost \"local\" {}\n", "tenant \"acme\" {\n  template = \"saas\"\n  host     = \"local\"\n  placement {\n    labels = { region = \"eu\" }\n  }\n}\n", "Both host and placement", "tenants/acme.hcl:4"},
 	}

@@ -32,7 +32,7 @@ var (
 		{Name: "network_pool"}, {Name: "subnet_size"}, {Name: "port_range"},
 	}}
 	hostSchema = &hcl.BodySchema{
-		Attributes: []hcl.AttributeSchema{{Name: "docker"}, {Name: "docker_socket"}, {Name: "capacity"}, {Name: "labels"}},
+		Attributes: []hcl.AttributeSchema{{Name: "docker"}, {Name: "docker_socket"}, {Name: "pull"}, {Name: "capacity"}, {Name: "labels"}},
 		Blocks:     []hcl.BlockHeaderSchema{{Type: "ssh"}},
 	}
 )

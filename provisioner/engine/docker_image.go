@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 )
@@ -24,6 +25,14 @@ type ImageTransfer interface {
 	ImagePull(ctx context.Context, ref string) error
 	// ImageSize is the image's size in bytes, for progress.
 	ImageSize(ctx context.Context, ref string) (int64, error)
+	// ImageID is the ID (sha256:…) of the image ref names on the host — a
+	// tag, a digest reference or an ID — or "" when the host has none.
+	// Two hosts run the same image exactly when the IDs are equal; a tag
+	// says nothing of what it points at.
+	ImageID(ctx context.Context, ref string) (string, error)
+	// ImageTag points the tag ref at the image id, moving it from any
+	// image it pointed at before.
+	ImageTag(ctx context.Context, id, ref string) error
 }
 
 var _ ImageTransfer = (*Docker)(nil)
@@ -64,6 +73,26 @@ func (d *Docker) ImageSize(ctx context.Context, ref string) (int64, error) {
 		return 0, err
 	}
 	return info.Size, nil
+}
+
+// ImageID is the ID of the image ref names, or "" when there is none.
+func (d *Docker) ImageID(ctx context.Context, ref string) (string, error) {
+	info, err := d.cli.ImageInspect(ctx, ref)
+	if err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return "", nil
+		}
+		return "", fmt.Errorf("inspect image %s: %w", ref, err)
+	}
+	return info.ID, nil
+}
+
+// ImageTag points the tag ref at the image id.
+func (d *Docker) ImageTag(ctx context.Context, id, ref string) error {
+	if err := d.cli.ImageTag(ctx, id, ref); err != nil {
+		return fmt.Errorf("tag image %s as %s: %w", id, ref, err)
+	}
+	return nil
 }
 
 // ServerVersion is the engine's version, e.g. "20.10.24+dfsg1".

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/netip"
 	"time"
+
+	"github.com/tenantctl/tenantctl/provisioner/hostaddr"
 )
 
 // Project is everything a project directory declares.
@@ -37,6 +39,10 @@ type Host struct {
 	SSH *SSH
 	// DockerSocket is the engine's unix socket on an SSH host.
 	DockerSocket string
+	// Pull lets an SSH host pull the images it needs from their registry
+	// before the local engine's are copied to it. Without it, only images
+	// pinned by digest (name@sha256:…) are ever pulled.
+	Pull bool
 	// Capacity is how many tenants automatic placement puts on the host;
 	// 0 means no limit. Pinned tenants are not refused by it.
 	Capacity int
@@ -47,9 +53,9 @@ type Host struct {
 // URLHost is the address people reach a port published on the host at,
 // given the address it is bound to: a specific bind address as it is;
 // otherwise the SSH address's host for a remote host and the loopback
-// address for a local one.
+// address (see hostaddr.Dial) for a local one.
 func (h *Host) URLHost(bindIP string) string {
-	if bindIP != "" && bindIP != "0.0.0.0" && bindIP != "::" {
+	if !hostaddr.Wildcard(bindIP) {
 		return bindIP
 	}
 	if h != nil && h.SSH != nil {
@@ -58,7 +64,13 @@ func (h *Host) URLHost(bindIP string) string {
 		}
 		return h.SSH.Address
 	}
-	return "127.0.0.1"
+	return hostaddr.Dial(bindIP)
+}
+
+// URL is the URL people open for a port published on the host on bindIP
+// and port, e.g. "http://203.0.113.10:20001/" or "http://[::1]:20001/".
+func (h *Host) URL(bindIP string, port int) string {
+	return hostaddr.URL(h.URLHost(bindIP), port, "/")
 }
 
 // SSH says how to reach a remote host.

@@ -1,7 +1,6 @@
 package status
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -78,27 +77,10 @@ func ProbeTargets(in Input) []Target {
 			if timeout <= 0 || timeout > maxProbeTimeout {
 				timeout = maxProbeTimeout
 			}
-			targets = append(targets, Target{Container: c.ID, Host: tp.Host, URL: fmt.Sprintf("http://%s:%d%s", probeHost(op.Container.Ports, p.HostPort), p.HostPort, p.Path), Timeout: timeout})
+			targets = append(targets, Target{Container: c.ID, Host: tp.Host, URL: op.Container.ProbeURL(), Timeout: timeout})
 		}
 	}
 	return targets
-}
-
-// probeHost is the address a published port answers on from this machine.
-func probeHost(ports []resource.PortBinding, hostPort int) string {
-	for _, b := range ports {
-		if b.HostPort == hostPort {
-			return loopback(b.HostIP)
-		}
-	}
-	return "127.0.0.1"
-}
-
-func loopback(hostIP string) string {
-	if hostIP == "" || hostIP == "0.0.0.0" || hostIP == "::" {
-		return "127.0.0.1"
-	}
-	return hostIP
 }
 
 func byID(obs *resource.Observed) map[string]resource.Container {
@@ -372,7 +354,7 @@ func ports(bindings []resource.PortBinding, deployed bool, host *model.Host) []P
 			p.Protocol = "tcp"
 		}
 		if deployed && p.Protocol == "tcp" && b.HostPort != 0 {
-			p.URL = fmt.Sprintf("http://%s:%d/", host.URLHost(b.HostIP), b.HostPort)
+			p.URL = host.URL(b.HostIP, b.HostPort)
 		}
 		out = append(out, p)
 	}

@@ -87,7 +87,12 @@ func (p *Peer) Docker(args ...string) (string, error) {
 }
 
 // DockerCalls is the number of API requests the peer's engine has served.
-func (p *Peer) DockerCalls() int {
+func (p *Peer) DockerCalls() int { return p.DockerRequests("") }
+
+// DockerRequests is the number of API requests the peer's engine has
+// served whose method and path contain s, e.g. "POST" or "/images/create"
+// (a pull).
+func (p *Peer) DockerRequests(s string) int {
 	f, err := os.Open(p.dockerLog)
 	if err != nil {
 		return -1
@@ -97,7 +102,8 @@ func (p *Peer) DockerCalls() int {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
-		if strings.Contains(sc.Text(), `msg="Calling `) {
+		_, call, ok := strings.Cut(sc.Text(), `msg="Calling `)
+		if ok && strings.Contains(call, s) {
 			n++
 		}
 	}

@@ -1,8 +1,6 @@
 package workspace
 
 import (
-	"fmt"
-
 	"github.com/tenantctl/tenantctl/provisioner/model"
 	"github.com/tenantctl/tenantctl/provisioner/plan"
 )
@@ -14,7 +12,7 @@ type URL struct {
 }
 
 // URLs lists the published TCP ports of the plan's containers as URLs at
-// the address each tenant's host is reached at (see model.Host.URLHost).
+// the address each tenant's host is reached at (see model.Host.URL).
 func URLs(p *plan.Plan, project *model.Project) []URL {
 	var urls []URL
 	for _, t := range p.Tenants {
@@ -26,8 +24,8 @@ func URLs(p *plan.Plan, project *model.Project) []URL {
 				if b.Protocol != "" && b.Protocol != "tcp" {
 					continue
 				}
-				host := project.Host(t.Host).URLHost(b.HostIP)
-				urls = append(urls, URL{Tenant: t.Name, Service: op.ID.Name, Port: b.Name, URL: fmt.Sprintf("http://%s:%d/", host, b.HostPort)})
+				url := project.Host(t.Host).URL(b.HostIP, b.HostPort)
+				urls = append(urls, URL{Tenant: t.Name, Service: op.ID.Name, Port: b.Name, URL: url})
 			}
 		}
 	}

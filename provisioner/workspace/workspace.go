@@ -49,6 +49,12 @@ type Workspace struct {
 	// find environment, command and limits changed by hand. It costs one
 	// engine call per container.
 	Inspect bool
+	// ensured maps host + "\x00" + image reference to the image ID
+	// EnsureImages made the reference point at on that host.
+	ensured map[string]string
+	// openLocal opens the engine EnsureImages copies images from; nil
+	// means the local one ($DOCKER_HOST or the local socket).
+	openLocal func() (engine.Engine, error)
 }
 
 // DiagnosticsError carries configuration problems to be printed with
@@ -297,12 +303,21 @@ func (w *Workspace) inspect(ctx context.Context, observed map[string]*resource.O
 }
 
 // CheckImages makes sure every image the plan creates a container from is
-// on its host, so a missing image fails before any change is made.
+// on its host, so a missing image fails before any change is made. Where
+// EnsureImages put an image on an SSH host, the host's reference must
+// still name the image ID EnsureImages gave it: a tag moved since then
+// is an error, never a container of another image.
 func (w *Workspace) CheckImages(ctx context.Context, p *plan.Plan) error {
 	engines, err := w.Engines()
 	if err != nil {
 		return err
 	}
+	w.mu.Lock()
+	ensured := make(map[string]string, len(w.ensured))
+	for k, id := range w.ensured {
+		ensured[k] = id
+	}
+	w.mu.Unlock()
 	checked := map[string]bool{}
 	var errs []error
 	for _, t := range p.Tenants {
@@ -310,21 +325,44 @@ func (w *Workspace) CheckImages(ctx context.Context, p *plan.Plan) error {
 			if op.Container == nil || (op.Action != plan.Create && op.Action != plan.Replace) {
 				continue
 			}
-			key := t.Host + "\x00" + op.Container.Image
+			ref := op.Container.Image
+			key := t.Host + "\x00" + ref
 			if checked[key] {
 				continue
 			}
 			checked[key] = true
-			ok, err := engines[t.Host].ImageExists(ctx, op.Container.Image)
+			if want, ok := ensured[key]; ok {
+				if err := checkImageID(ctx, engines[t.Host], ref, want); err != nil {
+					errs = append(errs, fmt.Errorf("host %s: %w", t.Host, err))
+				}
+				continue
+			}
+			ok, err := engines[t.Host].ImageExists(ctx, ref)
 			switch {
 			case err != nil:
 				errs = append(errs, fmt.Errorf("host %s: %w", t.Host, err))
 			case !ok:
-				errs = append(errs, fmt.Errorf("image %s is not on host %s (needed by tenant %s) and there is no registry to pull from; build it first (for the example images: make images)", op.Container.Image, t.Host, t.Name))
+				errs = append(errs, fmt.Errorf("image %s is not on host %s (needed by tenant %s) and there is no registry to pull from; build it first (for the example images: make images)", ref, t.Host, t.Name))
 			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkImageID makes sure ref names the image want on the engine.
+func checkImageID(ctx context.Context, e engine.Engine, ref, want string) error {
+	to, ok := e.(engine.ImageTransfer)
+	if !ok {
+		return errors.New("the engine cannot inspect image IDs")
+	}
+	got, err := to.ImageID(ctx, ref)
+	switch {
+	case err != nil:
+		return err
+	case got != want:
+		return fmt.Errorf("image %s changed on the host after tenantctl put %s there (it is now %q); something else retagged it: run apply again", ref, shortID(want), shortID(got))
+	}
+	return nil
 }
 
 // Calls is the number of engine API requests made so far, all hosts.
