@@ -1,6 +1,7 @@
 package status
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"time"
