@@ -46,7 +46,13 @@ func Reconcile(desired *model.Project, observed map[string]*resource.Observed, o
 			a.reservePort(p, "")
 		}
 		// Ports recorded for tenants whose containers are stopped or gone
-		// stay theirs: a list call shows the ports of running containers only.
+		// stay theirs: a list call shows the ports of running containers
+		// only. A container's record is newer than its network's.
+		for _, c := range obs.Containers {
+			for _, port := range decodePorts(c.Labels[resource.LabelPorts]) {
+				a.reservePort(port, c.Labels[resource.LabelTenant])
+			}
+		}
 		for _, n := range obs.Networks {
 			for _, port := range decodePorts(n.Labels[resource.LabelPorts]) {
 				a.reservePort(port, n.Labels[resource.LabelTenant])
@@ -289,7 +295,10 @@ func containerDrift(spec *resource.ContainerSpec, have resource.Container) []str
 		causes = append(causes, fmt.Sprintf("image changed on the engine: %s, want %s", have.Image, spec.Image))
 	}
 	for _, k := range sortedKeys(spec.Labels) {
-		if k == resource.LabelSpecHash || k == resource.LabelFields {
+		// The ports label follows from the ports, which the spec hash
+		// covers; containers made before it existed lack it, and are
+		// not re-created for that.
+		if k == resource.LabelSpecHash || k == resource.LabelFields || k == resource.LabelPorts {
 			continue
 		}
 		if have.Labels[k] != spec.Labels[k] {
