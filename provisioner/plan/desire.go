@@ -145,6 +145,10 @@ func desirePorts(p *model.Project, t *model.Tenant, obs *observedTenant, alloc *
 			case boundPort(obs.containers[s.Name], port.Container) != 0:
 				ports[key] = boundPort(obs.containers[s.Name], port.Container)
 			case recorded[key] != 0 && alloc.portFree(recorded[key], t.Name):
+				// No running container binds it: whether another
+				// project's container took it shows only in the ports of
+				// every container on the host.
+				alloc.chose()
 				ports[key] = recorded[key]
 				alloc.usedPorts[recorded[key]] = t.Name
 			default:

@@ -114,7 +114,7 @@ func golden(t *testing.T, name string, p *Plan) {
 
 // base is an engine with only Docker's default bridge on it.
 func base() *resource.Observed {
-	return &resource.Observed{UsedSubnets: []netip.Prefix{netip.MustParsePrefix("172.17.0.0/16")}}
+	return &resource.Observed{UsedSubnets: []netip.Prefix{netip.MustParsePrefix("172.17.0.0/16")}, AllPorts: true}
 }
 
 func TestFreshPlanCreatesEverything(t *testing.T) {

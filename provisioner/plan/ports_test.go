@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -124,5 +125,49 @@ func TestRecordedPortsNeverHandedToAnother(t *testing.T) {
 	// Not acme's error: acme keeps both its ports, the newcomer gets none.
 	if !strings.Contains(err.Error(), "tenant initech: ") || !strings.Contains(err.Error(), "no free port") {
 		t.Fatalf("err = %v, want the range to be full for initech", err)
+	}
+}
+
+// Without every port on the host, a plan that must choose a host port
+// says which hosts' ports it needs; one that keeps the bound ports does
+// not, and a read-only plan chooses from what it sees.
+func TestChoosingPortsNeedsTheHostsPorts(t *testing.T) {
+	projectOnly := func(obs *resource.Observed) *resource.Observed {
+		o := *obs
+		o.AllPorts = false
+		return &o
+	}
+	needs := func(obs *resource.Observed, p *model.Project) []string {
+		t.Helper()
+		_, err := Reconcile(p, map[string]*resource.Observed{"local": obs}, Options{})
+		var hp *HostPortsError
+		if errors.As(err, &hp) {
+			return hp.Hosts
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return nil
+	}
+
+	if got := needs(projectOnly(base()), project()); !slices.Equal(got, []string{"local"}) {
+		t.Errorf("new tenants: needs ports of %v, want [local]", got)
+	}
+	applied := simulate(reconcile(t, project(), base(), Options{}), base())
+	if got := needs(projectOnly(applied), project()); got != nil {
+		t.Errorf("applied tenants: needs ports of %v, want none", got)
+	}
+	if got := needs(projectOnly(applied), withAdminPort(project())); !slices.Equal(got, []string{"local"}) {
+		t.Errorf("a port added: needs ports of %v, want [local]", got)
+	}
+	stopped := projectOnly(applied)
+	stop(stopped, "demo_acme_app")
+	if got := needs(stopped, project()); !slices.Equal(got, []string{"local"}) {
+		t.Errorf("a stopped container's recorded port: needs ports of %v, want [local]", got)
+	}
+
+	ro := reconcile(t, project(), stopped, Options{ReadOnly: true})
+	if got, want := hostPortOf(ro, "acme", "app", "http"), hostPortOf(reconcile(t, project(), base(), Options{}), "acme", "app", "http"); got != want {
+		t.Errorf("read-only plan: acme's stopped app on port %d, want its recorded %d", got, want)
 	}
 }
