@@ -34,7 +34,7 @@ func BenchmarkEngineListFloor(b *testing.B) {
 				if _, err := cli.VolumeList(ctx, volume.ListOptions{Filters: byProject}); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := cli.ContainerList(ctx, container.ListOptions{All: true}); err != nil {
+				if _, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: byProject}); err != nil {
 					b.Fatal(err)
 				}
 			}

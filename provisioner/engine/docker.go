@@ -20,6 +20,9 @@ type Docker struct {
 	cli       *client.Client
 	transport *http.Transport
 	calls     atomic.Int64
+	// counting is the transport that counts requests; tests may wrap
+	// what it forwards to.
+	counting *countingTransport
 	// remote is set for an engine reached over SSH (docker_ssh.go).
 	remote *remote
 }
@@ -49,8 +52,9 @@ func NewDocker(host string) (*Docker, error) {
 // newDocker builds the client for host over transport, counting requests.
 func newDocker(host string, transport *http.Transport, scheme string) (*Docker, error) {
 	d := &Docker{transport: transport}
+	d.counting = &countingTransport{next: transport, calls: &d.calls}
 	httpClient := &http.Client{
-		Transport:     &countingTransport{next: transport, calls: &d.calls},
+		Transport:     d.counting,
 		CheckRedirect: client.CheckRedirect,
 	}
 	// WithHost must run before WithHTTPClient: it configures the default

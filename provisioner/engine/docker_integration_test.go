@@ -119,9 +119,22 @@ func TestIntegrationDockerObserve(t *testing.T) {
 	if !slices.Equal(c.Networks, []string{nets[1].Name, nets[0].Name}) || !slices.Equal(c.Mounts, []string{vol.Name}) {
 		t.Errorf("networks %v mounts %v", c.Networks, c.Mounts)
 	}
+	// Observe sees the ports of this project's containers only; HostPorts
+	// those of every container on the host, for one more request.
+	if !slices.Contains(o.UsedPorts, port) || slices.Contains(o.UsedPorts, otherPort) || o.AllPorts {
+		t.Errorf("UsedPorts %v (all: %v), want %d and not another project's %d", o.UsedPorts, o.AllPorts, port, otherPort)
+	}
+	before = d.Calls()
+	hostPorts, err := d.HostPorts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls := d.Calls() - before; calls != 1 {
+		t.Errorf("HostPorts made %d requests, want 1", calls)
+	}
 	for _, p := range []int{port, otherPort} {
-		if !slices.Contains(o.UsedPorts, p) {
-			t.Errorf("UsedPorts %v lack %d", o.UsedPorts, p)
+		if !slices.Contains(hostPorts, p) {
+			t.Errorf("HostPorts %v lack %d", hostPorts, p)
 		}
 	}
 

@@ -18,25 +18,52 @@ import (
 	"github.com/tenantctl/tenantctl/provisioner/resource"
 )
 
-// Observe costs three requests whatever the number of tenants: all
-// networks (every subnet on the host matters), the project's volumes, and
-// all containers (every published host port matters).
+// Observe costs three requests whatever the number of tenants and
+// whatever else runs on the host: all networks (every subnet on the host
+// matters; networks are few), the project's volumes and the project's
+// containers, stopped ones included. The host ports of other projects'
+// containers are left to HostPorts.
 func (d *Docker) Observe(ctx context.Context, project string) (*resource.Observed, error) {
 	networks, err := d.cli.NetworkList(ctx, network.ListOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("list networks: %w", err)
 	}
-	volumes, err := d.cli.VolumeList(ctx, volume.ListOptions{
-		Filters: filters.NewArgs(filters.Arg("label", resource.LabelProject+"="+project)),
-	})
+	ours := filters.NewArgs(filters.Arg("label", resource.LabelProject+"="+project))
+	volumes, err := d.cli.VolumeList(ctx, volume.ListOptions{Filters: ours})
 	if err != nil {
 		return nil, fmt.Errorf("list volumes: %w", err)
 	}
-	containers, err := d.cli.ContainerList(ctx, container.ListOptions{All: true})
+	containers, err := d.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: ours})
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
 	}
 	return observed(project, networks, volumes.Volumes, containers), nil
+}
+
+// HostPorts costs one request: the running containers of every project
+// and program on the host (stopped ones publish nothing).
+func (d *Docker) HostPorts(ctx context.Context) ([]int, error) {
+	containers, err := d.cli.ContainerList(ctx, container.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	var ports []int
+	for _, c := range containers {
+		ports = append(ports, publishedPorts(c)...)
+	}
+	slices.Sort(ports)
+	return slices.Compact(ports), nil
+}
+
+// publishedPorts are the host ports a listed container publishes.
+func publishedPorts(c container.Summary) []int {
+	var ports []int
+	for _, p := range c.Ports {
+		if p.PublicPort != 0 {
+			ports = append(ports, int(p.PublicPort))
+		}
+	}
+	return ports
 }
 
 // observed turns list results into the project's view of the host. Every
@@ -66,11 +93,10 @@ func observed(project string, networks []network.Summary, volumes []*volume.Volu
 		o.AddVolume(resource.Volume{Name: v.Name, Labels: v.Labels})
 	}
 	for _, c := range containers {
-		for _, p := range c.Ports {
-			if p.PublicPort != 0 {
-				o.UsedPorts = append(o.UsedPorts, int(p.PublicPort))
-			}
-		}
+		// The list is the project's (unless an engine ignored the
+		// filter): its ports are in use, but not every port on the host
+		// is known (AllPorts stays unset).
+		o.UsedPorts = append(o.UsedPorts, publishedPorts(c)...)
 		if c.Labels[resource.LabelProject] != project {
 			continue
 		}

@@ -8,14 +8,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
@@ -176,6 +179,7 @@ func TestObserved(t *testing.T) {
 			},
 		},
 		{ID: "c1", Names: []string{"/p_t_db"}, Labels: mine, State: "exited", Status: "Exited (1) 1 minute ago"},
+		// An engine ignoring the label filter: not ours, but its port is in use.
 		{ID: "c3", Names: []string{"/other"}, Labels: theirs, Ports: []container.Port{{PrivatePort: 80, PublicPort: 80, Type: "tcp"}}},
 	}
 	o := observed("p", nets, vols, cs)
@@ -325,6 +329,49 @@ func TestCallsCounted(t *testing.T) {
 				t.Errorf("counted %d, served %d; want 7 (ping + 2×3)", d.Calls(), served.Load())
 			}
 		})
+	}
+}
+
+// TestContainerListQueries checks what the two container lists ask the
+// engine for: Observe the project's containers, stopped ones too;
+// HostPorts every running container.
+func TestContainerListQueries(t *testing.T) {
+	t.Parallel()
+	h, _ := fakeEngine(t)
+	var queries []url.Values
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/containers/json") {
+			mu.Lock()
+			queries = append(queries, r.URL.Query())
+			mu.Unlock()
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	d, err := NewDocker("tcp://" + srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Observe(context.Background(), "p"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.HostPorts(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(queries) != 2 {
+		t.Fatalf("%d container lists, want 2", len(queries))
+	}
+	observe, err := filters.FromJSON(queries[0].Get("filters"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if queries[0].Get("all") != "1" || !slices.Equal(observe.Get("label"), []string{resource.LabelProject + "=p"}) || observe.Len() != 1 {
+		t.Errorf("Observe lists containers with %v, want all=1 and only the project's label", queries[0])
+	}
+	if queries[1].Get("all") != "" || queries[1].Get("filters") != "" {
+		t.Errorf("HostPorts lists containers with %v, want running ones, unfiltered", queries[1])
 	}
 }
 

@@ -1,7 +1,9 @@
 // Package engine is tenantctl's narrow view of a container engine: observe
-// one project's objects with a fixed number of list calls, and create,
-// start, remove and exec into single objects. The Docker implementation lives in
-// docker.go; unit tests of pure logic may fake this interface.
+// one project's objects with a fixed number of list calls (and, when a
+// plan must choose a host port, one more for the ports of everything else
+// on the host), and create, start, remove and exec into single objects.
+// The Docker implementation lives in docker.go; unit tests of pure logic
+// may fake this interface.
 package engine
 
 import (
@@ -15,9 +17,16 @@ import (
 // Engine is one host's container engine.
 type Engine interface {
 	// Observe lists the project's networks, volumes and containers, plus the
-	// subnets and host ports in use by anything on the host. It costs a
-	// fixed number of list calls however many tenants there are.
+	// subnets in use by anything on the host. Its UsedPorts are those of
+	// the project's running containers only (AllPorts unset). It costs a
+	// fixed number of list calls however many tenants there are, and
+	// whatever else is on the host.
 	Observe(ctx context.Context, project string) (*resource.Observed, error)
+	// HostPorts lists the host ports published by every container on the
+	// host, of any project or program, sorted: one list call, whose cost
+	// grows with everything on the host. A plan needs it only to choose a
+	// host port (see plan.HostPortsError); status never does.
+	HostPorts(ctx context.Context) ([]int, error)
 
 	// CreateNetwork creates a network. If its subnet overlaps one in use it
 	// returns an error wrapping ErrSubnetTaken.

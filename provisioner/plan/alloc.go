@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/netip"
+	"strings"
 
 	"github.com/tenantctl/tenantctl/provisioner/model"
+	"github.com/tenantctl/tenantctl/provisioner/resource"
 )
 
 // allocator hands out tenant subnets and host ports. Each allocation starts
@@ -21,6 +23,12 @@ type allocator struct {
 	// usedPorts maps taken host ports to the tenant that holds them, or
 	// to "" when the holder is unknown (another project, another program).
 	usedPorts map[int]string
+	// allPorts says usedPorts holds the ports of every container on the
+	// host (resource.Observed.AllPorts), not only the project's.
+	allPorts bool
+	// unsure is set when a port was chosen without allPorts: another
+	// project's container may hold it.
+	unsure bool
 }
 
 func newAllocator(p *model.Project) *allocator {
@@ -31,6 +39,61 @@ func newAllocator(p *model.Project) *allocator {
 		ports:     p.PortRange,
 		usedPorts: map[int]string{},
 	}
+}
+
+// hostAllocator is the allocator of one host: what the host holds is
+// taken, ports recorded for a tenant stay its own, and the fixed ports of
+// every tenant are reserved before any port is allocated. With readOnly
+// the host's ports count as all known (see Options.ReadOnly).
+func hostAllocator(desired *model.Project, host string, obs *resource.Observed, readOnly bool) *allocator {
+	a := newAllocator(desired)
+	a.allPorts = obs.AllPorts || readOnly
+	for _, s := range obs.UsedSubnets {
+		a.markSubnet(s)
+	}
+	for _, p := range obs.UsedPorts {
+		a.reservePort(p, "")
+	}
+	// Ports recorded for tenants whose containers are stopped or gone
+	// stay theirs: a list call shows the ports of running containers
+	// only. A container's record is newer than its network's.
+	for _, c := range obs.Containers {
+		for _, port := range decodePorts(c.Labels[resource.LabelPorts]) {
+			a.reservePort(port, c.Labels[resource.LabelTenant])
+		}
+	}
+	for _, n := range obs.Networks {
+		for _, port := range decodePorts(n.Labels[resource.LabelPorts]) {
+			a.reservePort(port, n.Labels[resource.LabelTenant])
+		}
+	}
+	// Fixed ports of every tenant are reserved before any is allocated.
+	for _, t := range desired.Tenants {
+		if t.Host == host {
+			for _, s := range t.Services {
+				for _, p := range s.Ports {
+					if p.Host != 0 {
+						a.reservePort(p.Host, t.Name)
+					}
+				}
+			}
+		}
+	}
+	return a
+}
+
+// HostPortsError is Reconcile's answer when a tenant needs a host port
+// that none of its running containers binds — a new one, or one recorded
+// for a stopped or removed container — on a host whose observation lacks
+// the ports of other projects' containers (resource.Observed.AllPorts
+// unset). The caller adds those hosts' ports and reconciles again.
+type HostPortsError struct {
+	// Hosts are the hosts whose ports are needed, sorted.
+	Hosts []string
+}
+
+func (e *HostPortsError) Error() string {
+	return "choosing host ports needs the ports in use by every container on host " + strings.Join(e.Hosts, ", ")
 }
 
 // slots is the number of subnets of size bits in the pool.
@@ -88,8 +151,17 @@ func (a *allocator) subnet(key string) (netip.Prefix, error) {
 	return netip.Prefix{}, fmt.Errorf("network pool %s has no free /%d subnet left; set a larger network_pool in tenantctl.hcl", a.pool, a.bits)
 }
 
+// chose notes that a host port no running container of the tenant binds
+// was chosen, which is sure only when every port on the host is known.
+func (a *allocator) chose() {
+	if !a.allPorts {
+		a.unsure = true
+	}
+}
+
 // port allocates a free host port for key, held by owner.
 func (a *allocator) port(key, owner string) (int, error) {
+	a.chose()
 	n := uint32(a.ports.Last - a.ports.First + 1)
 	start := hash32(key) % n
 	for i := uint32(0); i < n; i++ {

@@ -131,9 +131,10 @@ func portKey(service, port string) string { return service + "." + port }
 
 // desirePorts decides every published host port of a tenant: fixed ones as
 // written; allocated ones kept from the running container, else from the
-// record on the tenant's internal network, else newly allocated.
+// records on its containers and internal network (see recordedPorts) while
+// no one else holds them, else newly allocated.
 func desirePorts(p *model.Project, t *model.Tenant, obs *observedTenant, alloc *allocator) (map[string]int, error) {
-	recorded := decodePorts(obs.networks[resource.RoleInternal].Labels[resource.LabelPorts])
+	recorded := recordedPorts(obs)
 	ports := map[string]int{}
 	for _, s := range t.Services {
 		for _, port := range s.Ports {
@@ -144,6 +145,10 @@ func desirePorts(p *model.Project, t *model.Tenant, obs *observedTenant, alloc *
 			case boundPort(obs.containers[s.Name], port.Container) != 0:
 				ports[key] = boundPort(obs.containers[s.Name], port.Container)
 			case recorded[key] != 0 && alloc.portFree(recorded[key], t.Name):
+				// No running container binds it: whether another
+				// project's container took it shows only in the ports of
+				// every container on the host.
+				alloc.chose()
 				ports[key] = recorded[key]
 				alloc.usedPorts[recorded[key]] = t.Name
 			default:
@@ -156,6 +161,21 @@ func desirePorts(p *model.Project, t *model.Tenant, obs *observedTenant, alloc *
 		}
 	}
 	return ports, nil
+}
+
+// recordedPorts are the host ports recorded for a tenant, by port key: on
+// its internal network when it was made, overridden by what its
+// containers, stopped ones too, record of their own service's ports.
+func recordedPorts(obs *observedTenant) map[string]int {
+	recorded := decodePorts(obs.networks[resource.RoleInternal].Labels[resource.LabelPorts])
+	for _, svc := range sortedKeys(obs.containers) {
+		for _, c := range obs.containers[svc] {
+			for name, port := range decodePorts(c.Labels[resource.LabelPorts]) {
+				recorded[portKey(svc, name)] = port
+			}
+		}
+	}
+	return recorded
 }
 
 // boundPort is the host port a container of the service publishes for a
@@ -222,11 +242,16 @@ func containerSpec(p *model.Project, t *model.Tenant, s model.Service, ports map
 		edge := resource.Attachment{Network: resource.Name(p.Name, t.Name, resource.RoleEdge), Aliases: aliases}
 		spec.Networks = append([]resource.Attachment{edge}, spec.Networks...)
 	}
+	allocated := map[string]int{}
 	for _, port := range s.Ports {
+		hostPort := ports[portKey(s.Name, port.Name)]
 		spec.Ports = append(spec.Ports, resource.PortBinding{
 			Name: port.Name, Container: port.Container, Protocol: port.Protocol,
-			HostIP: port.HostIP, HostPort: ports[portKey(s.Name, port.Name)],
+			HostIP: port.HostIP, HostPort: hostPort,
 		})
+		if port.Host == 0 {
+			allocated[port.Name] = hostPort
+		}
 	}
 	for _, v := range s.Volumes {
 		spec.Mounts = append(spec.Mounts, resource.Mount{Volume: resource.Name(p.Name, t.Name, volumeID(s.Name, v.Name)), Target: v.Target, ReadOnly: v.ReadOnly})
@@ -243,6 +268,12 @@ func containerSpec(p *model.Project, t *model.Tenant, s model.Service, ports map
 	spec.Labels[resource.LabelService] = s.Name
 	for k, v := range t.Labels {
 		spec.Labels[resource.LabelUserPrefix+k] = v
+	}
+	// The container records its allocated ports, as the tenant's network
+	// cannot once made; the spec hash, which covers the ports, leaves
+	// labels out.
+	if len(allocated) > 0 {
+		spec.Labels[resource.LabelPorts] = encodePorts(allocated)
 	}
 	spec.Labels[resource.LabelSpecHash] = spec.Hash()
 	spec.Labels[resource.LabelFields] = resource.EncodeFields(spec.FieldHashes())

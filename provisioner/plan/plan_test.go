@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -45,8 +46,8 @@ func project() *model.Project {
 	}
 }
 
-// simulate turns a plan's creates into the observed state an engine would
-// then hold, as if apply had run.
+// simulate turns a plan's creates (and container replaces) into the
+// observed state an engine would then hold, as if apply had run.
 func simulate(p *Plan, obs *resource.Observed) *resource.Observed {
 	out := *obs
 	for _, t := range p.Tenants {
@@ -57,7 +58,10 @@ func simulate(p *Plan, obs *resource.Observed) *resource.Observed {
 				out.UsedSubnets = append(out.UsedSubnets, op.Network.Subnet)
 			case op.Action == Create && op.Volume != nil:
 				out.Volumes = append(out.Volumes, resource.Volume{Name: op.Volume.Name, Labels: op.Volume.Labels})
-			case op.Action == Create && op.Container != nil:
+			case (op.Action == Create || op.Action == Replace) && op.Container != nil:
+				if op.Action == Replace {
+					out.Containers = slices.DeleteFunc(slices.Clone(out.Containers), func(c resource.Container) bool { return c.ID == op.Existing })
+				}
 				c := resource.Container{ID: "id-" + op.Container.Name, Name: op.Container.Name, Image: op.Container.Image, Labels: op.Container.Labels, State: "running", Ports: op.Container.Ports}
 				for _, a := range op.Container.Networks {
 					c.Networks = append(c.Networks, a.Network)
@@ -110,7 +114,7 @@ func golden(t *testing.T, name string, p *Plan) {
 
 // base is an engine with only Docker's default bridge on it.
 func base() *resource.Observed {
-	return &resource.Observed{UsedSubnets: []netip.Prefix{netip.MustParsePrefix("172.17.0.0/16")}}
+	return &resource.Observed{UsedSubnets: []netip.Prefix{netip.MustParsePrefix("172.17.0.0/16")}, AllPorts: true}
 }
 
 func TestFreshPlanCreatesEverything(t *testing.T) {

@@ -17,11 +17,18 @@ type Options struct {
 	Tenants []string
 	// Prune deletes the containers and networks of orphaned tenants.
 	Prune bool
+	// ReadOnly is for a plan that is only looked at, never applied
+	// (status): host ports are chosen from the ports observed even where
+	// not every port on the host is known, instead of failing with a
+	// *HostPortsError, so a port not yet bound may differ from the one
+	// apply will choose.
+	ReadOnly bool
 }
 
 // Reconcile compares the desired project with what each host's engine
 // holds (observed, keyed by host name) and returns the plan that converges
-// them. It does no I/O and is deterministic.
+// them. It does no I/O and is deterministic. Choosing a host port needs
+// every port in use on the host (see HostPortsError and Options.ReadOnly).
 func Reconcile(desired *model.Project, observed map[string]*resource.Observed, opts Options) (*Plan, error) {
 	selected, err := selection(desired, observed, opts.Tenants)
 	if err != nil {
@@ -38,33 +45,7 @@ func Reconcile(desired *model.Project, observed map[string]*resource.Observed, o
 	indexes := map[string]map[string]*observedTenant{}
 	for _, h := range hosts {
 		obs := observed[h]
-		a := newAllocator(desired)
-		for _, s := range obs.UsedSubnets {
-			a.markSubnet(s)
-		}
-		for _, p := range obs.UsedPorts {
-			a.reservePort(p, "")
-		}
-		// Ports recorded for tenants whose containers are stopped or gone
-		// stay theirs: a list call shows the ports of running containers only.
-		for _, n := range obs.Networks {
-			for _, port := range decodePorts(n.Labels[resource.LabelPorts]) {
-				a.reservePort(port, n.Labels[resource.LabelTenant])
-			}
-		}
-		// Fixed ports of every tenant are reserved before any is allocated.
-		for _, t := range desired.Tenants {
-			if t.Host == h {
-				for _, s := range t.Services {
-					for _, p := range s.Ports {
-						if p.Host != 0 {
-							a.reservePort(p.Host, t.Name)
-						}
-					}
-				}
-			}
-		}
-		allocs[h] = a
+		allocs[h] = hostAllocator(desired, h, obs, opts.ReadOnly)
 		indexes[h] = indexObserved(obs)
 	}
 
@@ -86,6 +67,15 @@ func Reconcile(desired *model.Project, observed map[string]*resource.Observed, o
 			return nil, fmt.Errorf("tenant %s: %w", t.Name, err)
 		}
 		plan.Tenants = append(plan.Tenants, reconcileTenant(t.Name, t.Host, d, obs))
+	}
+	var unsure []string
+	for _, h := range hosts {
+		if allocs[h].unsure {
+			unsure = append(unsure, h)
+		}
+	}
+	if len(unsure) > 0 {
+		return nil, &HostPortsError{Hosts: unsure}
 	}
 
 	for _, h := range hosts {
@@ -289,7 +279,10 @@ func containerDrift(spec *resource.ContainerSpec, have resource.Container) []str
 		causes = append(causes, fmt.Sprintf("image changed on the engine: %s, want %s", have.Image, spec.Image))
 	}
 	for _, k := range sortedKeys(spec.Labels) {
-		if k == resource.LabelSpecHash || k == resource.LabelFields {
+		// The ports label follows from the ports, which the spec hash
+		// covers; containers made before it existed lack it, and are
+		// not re-created for that.
+		if k == resource.LabelSpecHash || k == resource.LabelFields || k == resource.LabelPorts {
 			continue
 		}
 		if have.Labels[k] != spec.Labels[k] {

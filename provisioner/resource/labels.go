@@ -20,9 +20,15 @@ const (
 	// fields ("env=1a2b3c,image=..."), so a plan can say which fields
 	// changed without keeping the old spec anywhere.
 	LabelFields = "tenantctl.spec-fields"
-	// LabelPorts, on a tenant's internal network, records the host ports
-	// allocated at creation ("app.http=20001,..."), so a tenant keeps its
-	// URL when a container is removed by hand.
+	// LabelPorts records allocated host ports, so a tenant keeps its URLs
+	// while a container is stopped or after it was removed by hand (a list
+	// call shows the ports of running containers only). On a tenant's
+	// internal network it holds every host port of the tenant when the
+	// network was created ("app.http=20001,db.admin=20002"); Docker labels
+	// cannot change, so ports added later are recorded only on the
+	// containers. On a container it holds its service's allocated host
+	// ports by port name ("http=20001,admin=20002"); the container is
+	// re-created whenever they change, so it is always current.
 	LabelPorts = "tenantctl.ports"
 	// LabelEphemeral is "true" on the objects of an ephemeral tenant (a
 	// smoke run), and LabelExpires holds its expiry time (RFC 3339, UTC).

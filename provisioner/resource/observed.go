@@ -18,8 +18,15 @@ type Observed struct {
 	// UsedSubnets are the subnets of every network on the host, tenantctl's
 	// or not, so new subnets never overlap them.
 	UsedSubnets []netip.Prefix
-	// UsedPorts are the host ports published by any container on the host.
+	// UsedPorts are host ports in use: those published by the project's
+	// running containers and, when AllPorts is set, by every container on
+	// the host.
 	UsedPorts []int
+	// AllPorts says UsedPorts covers every container on the host, of any
+	// project or program. An observation leaves it unset, for its cost
+	// grows with everything on the host; a plan that must allocate a host
+	// port asks for it (see plan.HostPortsError).
+	AllPorts bool
 }
 
 // Network is an observed network.

@@ -149,7 +149,7 @@ func TestComputeSelection(t *testing.T) {
 	p := project(saas("acme", "1.1.0"), small("globex"))
 	obs := deploy(t, p)
 	observed := map[string]*resource.Observed{"local": obs}
-	pl, err := plan.Reconcile(p, observed, plan.Options{Tenants: []string{"globex"}})
+	pl, err := plan.Reconcile(p, observed, plan.Options{Tenants: []string{"globex"}, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestProbeTargets(t *testing.T) {
 	obs := deploy(t, p)
 	container(obs, "globex", "app").State = "exited"
 	observed := map[string]*resource.Observed{"local": obs}
-	pl, err := plan.Reconcile(p, observed, plan.Options{})
+	pl, err := plan.Reconcile(p, observed, plan.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestRedact(t *testing.T) {
 	obs := deploy(t, p)
 	container(obs, "acme", "db").Health = Unhealthy
 	observed := map[string]*resource.Observed{"local": obs}
-	pl, err := plan.Reconcile(p, observed, plan.Options{})
+	pl, err := plan.Reconcile(p, observed, plan.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,7 +67,7 @@ func small(name string) model.Tenant {
 // plan would create, containers running and, with a check, healthy.
 func deploy(t *testing.T, p *model.Project) *resource.Observed {
 	t.Helper()
-	pl, err := plan.Reconcile(p, map[string]*resource.Observed{"local": {}}, plan.Options{})
+	pl, err := plan.Reconcile(p, map[string]*resource.Observed{"local": {AllPorts: true}}, plan.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func without(obs *resource.Observed, tenant, service string) {
 func compute(t *testing.T, p *model.Project, obs *resource.Observed, failing map[string]bool) *Report {
 	t.Helper()
 	observed := map[string]*resource.Observed{"local": obs}
-	pl, err := plan.Reconcile(p, observed, plan.Options{})
+	pl, err := plan.Reconcile(p, observed, plan.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,7 +86,10 @@ func (w *Workspace) computeStatus(ctx context.Context, desired *model.Project, o
 			}
 		}
 	}
-	p, err := plan.Reconcile(desired, observed, plan.Options{Tenants: tenants})
+	// Read-only: status never lists the ports of the host's other
+	// containers, so a port not yet bound shows as the one it would get
+	// from what the project's own containers hold.
+	p, err := plan.Reconcile(desired, observed, plan.Options{Tenants: tenants, ReadOnly: true})
 	if err != nil {
 		return nil, err
 	}

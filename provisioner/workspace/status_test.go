@@ -27,6 +27,14 @@ type fakeEngine struct {
 	observes  atomic.Int64
 	inspects  atomic.Int64
 	healthLog string
+	// hostPorts is what HostPorts answers: other programs' ports.
+	hostPorts      []int
+	hostPortsCalls atomic.Int64
+}
+
+func (f *fakeEngine) HostPorts(context.Context) ([]int, error) {
+	f.hostPortsCalls.Add(1)
+	return f.hostPorts, nil
 }
 
 func (f *fakeEngine) Observe(context.Context, string) (*resource.Observed, error) {
@@ -39,7 +47,9 @@ func (f *fakeEngine) ContainerState(context.Context, string) (engine.State, erro
 	return engine.State{Status: "running", Health: "healthy", HealthLog: f.healthLog}, nil
 }
 
-func (f *fakeEngine) Calls() int64 { return f.observes.Load()*3 + f.inspects.Load() }
+func (f *fakeEngine) Calls() int64 {
+	return f.observes.Load()*3 + f.inspects.Load() + f.hostPortsCalls.Load()
+}
 func (f *fakeEngine) Close() error { return nil }
 
 // probedProject has n tenants whose one service is probed over HTTP on
@@ -60,7 +70,7 @@ func probedProject(n, port int) *model.Project {
 // applied is what the engine holds after applying p.
 func applied(t *testing.T, p *model.Project) *resource.Observed {
 	t.Helper()
-	pl, err := plan.Reconcile(p, map[string]*resource.Observed{"local": {}}, plan.Options{})
+	pl, err := plan.Reconcile(p, map[string]*resource.Observed{"local": {AllPorts: true}}, plan.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,5 +158,42 @@ func TestTenantStatusInspectsAndRedacts(t *testing.T) {
 	}
 	if _, err := ws.TenantStatus(context.Background(), "nobody"); !errors.Is(err, status.ErrNotFound) {
 		t.Errorf("unknown tenant: %v", err)
+	}
+}
+
+// TestHostPortsListedOnlyToChoose: a plan that must choose a host port
+// lists the host's ports once and never hands out one another program
+// holds; a plan that keeps its ports, and status, never list them.
+func TestHostPortsListedOnlyToChoose(t *testing.T) {
+	p := probedProject(1, 0) // the port is allocated
+	p.PortRange = model.PortRange{First: 20000, Last: 20001}
+	fresh := &fakeEngine{obs: &resource.Observed{}, hostPorts: []int{20000}}
+	pl, err := fakeWorkspace(p, fresh).Plan(context.Background(), plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	urls := URLs(pl, p)
+	if len(urls) != 1 || !strings.HasSuffix(urls[0].URL, ":20001/") {
+		t.Errorf("new tenant's URLs %v, want port 20001: 20000 is another program's", urls)
+	}
+	if fresh.observes.Load() != 1 || fresh.hostPortsCalls.Load() != 1 {
+		t.Errorf("new tenant: %d observations, %d host port lists; want 1 and 1", fresh.observes.Load(), fresh.hostPortsCalls.Load())
+	}
+
+	steady := &fakeEngine{obs: applied(t, p), hostPorts: []int{20000}}
+	pl, err = fakeWorkspace(p, steady).Plan(context.Background(), plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pl.HasChanges() || steady.hostPortsCalls.Load() != 0 {
+		t.Errorf("applied tenant: changes %v, %d host port lists; want none and 0", pl.HasChanges(), steady.hostPortsCalls.Load())
+	}
+
+	unapplied := &fakeEngine{obs: &resource.Observed{}, hostPorts: []int{20000}}
+	if _, err := fakeWorkspace(p, unapplied).Status(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if unapplied.hostPortsCalls.Load() != 0 {
+		t.Errorf("status listed the host's ports %d times, want never", unapplied.hostPortsCalls.Load())
 	}
 }

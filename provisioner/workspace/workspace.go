@@ -192,10 +192,13 @@ func (w *Workspace) observe(ctx context.Context) (map[string]*resource.Observed,
 	return observed, failed, nil
 }
 
-// Plan observes the engines, places the tenants and reconciles. Tenants
-// on hosts that failed, and tenants no host could take, are listed in the
-// plan's Skipped; the plan of the others comes with a *HostsError when a
-// host failed (see IsPartial), or an error naming the unplaced tenants.
+// Plan observes the engines, places the tenants and reconciles. When the
+// plan must choose a host port on a host, it lists the ports of every
+// container there (one more call, on that host only) and reconciles
+// again. Tenants on hosts that failed, and tenants no host could take,
+// are listed in the plan's Skipped; the plan of the others comes with a
+// *HostsError when a host failed (see IsPartial), or an error naming the
+// unplaced tenants.
 func (w *Workspace) Plan(ctx context.Context, opts plan.Options) (*plan.Plan, error) {
 	observed, failed, err := w.observe(ctx)
 	if err != nil {
@@ -216,7 +219,15 @@ func (w *Workspace) Plan(ctx context.Context, opts plan.Options) (*plan.Plan, er
 	desired, skipped, narrowed := w.reachable(observed, failed, opts)
 	p := &plan.Plan{Project: w.Project.Name}
 	if len(opts.Tenants) == 0 || len(narrowed.Tenants) > 0 {
-		if p, err = plan.Reconcile(desired, observed, narrowed); err != nil {
+		p, err = plan.Reconcile(desired, observed, narrowed)
+		var need *plan.HostPortsError
+		if errors.As(err, &need) {
+			if err := w.hostPorts(ctx, observed, need.Hosts); err != nil {
+				return nil, err
+			}
+			p, err = plan.Reconcile(desired, observed, narrowed)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -276,6 +287,29 @@ func scope(tenants []string) func(string) bool {
 		return func(string) bool { return true }
 	}
 	return func(t string) bool { return slices.Contains(tenants, t) }
+}
+
+// hostPorts adds to the observation of each of hosts the ports published
+// by every container on it, hosts in parallel: one list call per host.
+func (w *Workspace) hostPorts(ctx context.Context, observed map[string]*resource.Observed, hosts []string) error {
+	engines, err := w.Engines()
+	if err != nil {
+		return err
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	for _, host := range hosts {
+		obs := observed[host]
+		g.Go(func() error {
+			ports, err := engines[host].HostPorts(ctx)
+			if err != nil {
+				return fmt.Errorf("host %s: %w", host, err)
+			}
+			obs.UsedPorts = slices.Compact(slices.Sorted(slices.Values(append(obs.UsedPorts, ports...))))
+			obs.AllPorts = true
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 // inspect fills in the config of every observed container, a few at a time.
