@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/tenantctl/tenantctl/provisioner/secret"
 	"github.com/tenantctl/tenantctl/provisioner/status"
@@ -311,8 +314,17 @@ func TestIntegrationServe(t *testing.T) {
 				}
 			}
 		}
-		if code, body := fetch(t, "GET", base+"/metrics", token); code != 200 || !strings.Contains(body, `tenantctl_tenant_up{tenant="alpha",host="local"} 1`) || !strings.Contains(body, `tenantctl_tenants{state="missing"} 1`) {
-			t.Errorf("metrics: %d\n%s", code, body)
+		code, body = fetch(t, "GET", base+"/metrics", token)
+		parser := expfmt.NewTextParser(model.UTF8Validation)
+		families, err := parser.TextToMetricFamilies(strings.NewReader(body))
+		if code != 200 || err != nil {
+			t.Fatalf("metrics: %d %v\n%s", code, err, body)
+		}
+		if up := gaugeValue(families["tenantctl_tenant_up"], "tenant", "alpha", "host", "local"); up != 1 {
+			t.Errorf("tenantctl_tenant_up{tenant=alpha,host=local} = %v, want 1\n%s", up, body)
+		}
+		if n := gaugeValue(families["tenantctl_tenants"], "state", "missing"); n != 1 {
+			t.Errorf("tenantctl_tenants{state=missing} = %v, want 1\n%s", n, body)
 		}
 		if code, _ := fetch(t, "GET", base+"/tenants/nobody", token); code != 404 {
 			t.Errorf("unknown tenant page: %d", code)
@@ -357,4 +369,23 @@ func TestIntegrationServe(t *testing.T) {
 			t.Errorf("only %d documents checked", len(bodies))
 		}
 	})
+}
+
+// gaugeValue is the value of the family's sample with these label pairs
+// (name, value, name, value, ...); -1 when there is none.
+func gaugeValue(f *dto.MetricFamily, labels ...string) float64 {
+	for _, m := range f.GetMetric() {
+		have := map[string]string{}
+		for _, l := range m.GetLabel() {
+			have[l.GetName()] = l.GetValue()
+		}
+		match := len(have) == len(labels)/2
+		for i := 0; match && i+1 < len(labels); i += 2 {
+			match = have[labels[i]] == labels[i+1]
+		}
+		if match {
+			return m.GetGauge().GetValue()
+		}
+	}
+	return -1
 }
