@@ -87,7 +87,11 @@ func (s *Source) Tenants(ctx context.Context) (*status.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	return v.(*status.Report), nil
+	r, ok := v.(*status.Report)
+	if !ok || r == nil {
+		return nil, errors.New("status: no report")
+	}
+	return r, nil
 }
 
 // Tenant is one tenant's status with its health-check outputs.
@@ -98,7 +102,11 @@ func (s *Source) Tenant(ctx context.Context, name string) (*status.TenantStatus,
 	if err != nil {
 		return nil, err
 	}
-	return v.(*status.TenantStatus), nil
+	ts, ok := v.(*status.TenantStatus)
+	if !ok || ts == nil {
+		return nil, fmt.Errorf("tenant %s: %w", name, status.ErrNotFound)
+	}
+	return ts, nil
 }
 
 // shared answers key from an observation younger than TTL, else joins the
