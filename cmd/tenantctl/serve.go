@@ -22,7 +22,7 @@ const minTokenLen = 16
 func (a *app) serveCmd() *cobra.Command {
 	var (
 		listen, tokenFile string
-		refresh           time.Duration
+		refresh, session  time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -33,9 +33,10 @@ tenant and its state, a page per tenant, the same data as JSON
 metrics (/metrics) and /healthz. It can change nothing: every path answers
 GET and HEAD only. It never shows secrets or environment values.
 
-On any address other than loopback, --token-file is required: requests
-then need "Authorization: Bearer TOKEN", or the cookie set by visiting
-/login.`,
+On any address other than loopback, --token-file is required: programs
+then send "Authorization: Bearer TOKEN"; people log in with the form at
+/login, which sets a session cookie that lasts --session-max-age and that
+logging out revokes. Sessions end when serve stops.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			token, err := readToken(tokenFile)
@@ -46,6 +47,9 @@ then need "Authorization: Bearer TOKEN", or the cookie set by visiting
 			if err != nil {
 				return err
 			}
+			if session < time.Second {
+				return fmt.Errorf("--session-max-age %s is too short: give at least 1s (for example 12h)", session)
+			}
 			if !loopback && token == "" {
 				return fmt.Errorf("--listen %s is reachable from other machines: give a token with --token-file, or listen on 127.0.0.1", listen)
 			}
@@ -54,7 +58,7 @@ then need "Authorization: Bearer TOKEN", or the cookie set by visiting
 				return err
 			}
 			defer src.Close()
-			h, err := web.New(src, web.Options{Refresh: refresh, Token: token, LoopbackOnly: token == ""})
+			h, err := web.New(src, web.Options{Refresh: refresh, Token: token, LoopbackOnly: token == "", SessionMaxAge: session})
 			if err != nil {
 				return err
 			}
@@ -64,6 +68,7 @@ then need "Authorization: Bearer TOKEN", or the cookie set by visiting
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().StringVar(&tokenFile, "token-file", "", "file holding the token required to read the dashboard (needed off loopback)")
 	cmd.Flags().DurationVar(&refresh, "refresh", 5*time.Second, "how often pages reload themselves (0: never)")
+	cmd.Flags().DurationVar(&session, "session-max-age", web.DefaultSessionMaxAge, "how long a login to the dashboard lasts")
 	return cmd
 }
 

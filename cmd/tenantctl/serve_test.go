@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/tenantctl/tenantctl/provisioner/secret"
 	"github.com/tenantctl/tenantctl/provisioner/status"
@@ -78,12 +81,16 @@ func startServe(t *testing.T, p *testProject, args ...string) string {
 	return m
 }
 
-// fetch requests a URL with a method and returns the status and body.
-func fetch(t *testing.T, method, url string) (int, string) {
+// fetch requests a URL with a method, as a program with the bearer
+// token (none when token is ""), and returns the status and body.
+func fetch(t *testing.T, method, url, token string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader("{}"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
@@ -94,11 +101,12 @@ func fetch(t *testing.T, method, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// TestIntegrationServe starts `serve` against real tenants and drives
-// Chromium through the dashboard: the list with its rows and badges, the
-// filter, a tenant page, the change after `docker stop` shown by the
-// page's own refresh; and checks that nothing can be changed and that no
-// page or document carries a secret.
+// TestIntegrationServe starts `serve` with a token against real tenants
+// and drives Chromium through the dashboard: the login form, the list
+// with its rows and badges, the filter, a tenant page, the change after
+// `docker stop` shown by the page's own refresh, logging out; and checks
+// that nothing can be changed and that no page or document carries a
+// secret.
 func TestIntegrationServe(t *testing.T) {
 	requireEngine(t, appImage, "tenantctl-example/app:1.0.0", dbImage)
 	browser := chromium(t)
@@ -108,7 +116,12 @@ func TestIntegrationServe(t *testing.T) {
 		"gamma": labelledSmall("gamma", "gold"), // never applied: missing
 	})
 	p.must(0, "apply", "--auto-approve", "alpha", "beta")
-	base := startServe(t, p, "--refresh", "1s")
+	token := "serve-test-token-0123456789abcdef"
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := startServe(t, p, "--refresh", "1s", "--token-file", tokenFile)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 800))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -154,6 +167,21 @@ func TestIntegrationServe(t *testing.T) {
 		}
 		pages = append(pages, s)
 	}
+
+	t.Run("the login form lets a person in, without the token in the address", func(t *testing.T) {
+		do(t, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#token")))
+		if loc, err := chromedp.Run(ctx, chromedp.Location()); err != nil || loc != base+"/login?next=%2F" {
+			t.Fatalf("the dashboard without a session went to %q (%v), want the login page", loc, err)
+		}
+		html(t)
+		screenshot(t, "login.png")
+		do(t, chromedp.SendKeys(chromedp.CSS("#token"), "not-the-token"), chromedp.Click(chromedp.CSS("#login")), chromedp.WaitVisible(chromedp.CSS(".error")))
+		do(t, chromedp.SendKeys(chromedp.CSS("#token"), token), chromedp.Click(chromedp.CSS("#login")), chromedp.WaitVisible(chromedp.CSS("table.tenants")))
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		if err != nil || loc != base+"/" {
+			t.Errorf("after logging in the browser is at %q (%v), want %s/", loc, err, base)
+		}
+	})
 
 	t.Run("the list shows every tenant with its badge", func(t *testing.T) {
 		do(t, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("table.tenants")))
@@ -252,8 +280,25 @@ func TestIntegrationServe(t *testing.T) {
 		screenshot(t, "dashboard-phone.png")
 	})
 
+	t.Run("logging out ends the session", func(t *testing.T) {
+		do(t, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("form.logout button")))
+		do(t, chromedp.Click(chromedp.CSS("form.logout button")), chromedp.WaitVisible(chromedp.CSS("#token")))
+		do(t, chromedp.Navigate(base+"/tenants/alpha"), chromedp.WaitVisible(chromedp.CSS("#token")))
+		if loc, err := chromedp.Run(ctx, chromedp.Location()); err != nil || !strings.HasPrefix(loc, base+"/login?") {
+			t.Errorf("after logging out a page went to %q (%v), want the login page", loc, err)
+		}
+	})
+
+	t.Run("the API needs the token", func(t *testing.T) {
+		for _, path := range []string{"/api/tenants", "/metrics"} {
+			if code, _ := fetch(t, "GET", base+path, ""); code != http.StatusUnauthorized {
+				t.Errorf("GET %s without the token: %d, want 401", path, code)
+			}
+		}
+	})
+
 	t.Run("the API is status --json and changes nothing", func(t *testing.T) {
-		code, body := fetch(t, "GET", base+"/api/tenants")
+		code, body := fetch(t, "GET", base+"/api/tenants", token)
 		var api status.Report
 		if code != 200 || json.Unmarshal([]byte(body), &api) != nil {
 			t.Fatalf("GET /api/tenants: %d %s", code, body)
@@ -264,15 +309,24 @@ func TestIntegrationServe(t *testing.T) {
 		}
 		for _, path := range []string{"/api/tenants", "/api/tenants/alpha", "/", "/tenants/alpha", "/metrics"} {
 			for _, method := range []string{"POST", "PUT", "DELETE", "PATCH"} {
-				if code, _ := fetch(t, method, base+path); code != http.StatusMethodNotAllowed {
+				if code, _ := fetch(t, method, base+path, token); code != http.StatusMethodNotAllowed {
 					t.Errorf("%s %s: %d, want 405", method, path, code)
 				}
 			}
 		}
-		if code, body := fetch(t, "GET", base+"/metrics"); code != 200 || !strings.Contains(body, `tenantctl_tenant_up{tenant="alpha",host="local"} 1`) || !strings.Contains(body, `tenantctl_tenants{state="missing"} 1`) {
-			t.Errorf("metrics: %d\n%s", code, body)
+		code, body = fetch(t, "GET", base+"/metrics", token)
+		parser := expfmt.NewTextParser(model.UTF8Validation)
+		families, err := parser.TextToMetricFamilies(strings.NewReader(body))
+		if code != 200 || err != nil {
+			t.Fatalf("metrics: %d %v\n%s", code, err, body)
 		}
-		if code, _ := fetch(t, "GET", base+"/tenants/nobody"); code != 404 {
+		if up := gaugeValue(families["tenantctl_tenant_up"], "tenant", "alpha", "host", "local"); up != 1 {
+			t.Errorf("tenantctl_tenant_up{tenant=alpha,host=local} = %v, want 1\n%s", up, body)
+		}
+		if n := gaugeValue(families["tenantctl_tenants"], "state", "missing"); n != 1 {
+			t.Errorf("tenantctl_tenants{state=missing} = %v, want 1\n%s", n, body)
+		}
+		if code, _ := fetch(t, "GET", base+"/tenants/nobody", token); code != 404 {
 			t.Errorf("unknown tenant page: %d", code)
 		}
 	})
@@ -295,8 +349,13 @@ func TestIntegrationServe(t *testing.T) {
 		}
 		bodies := append([]string{p.must(0, "status", "--json").stdout, p.must(0, "status", "--output", "csv").stdout}, pages...)
 		for _, path := range []string{"/", "/?state=running", "/tenants/alpha", "/tenants/beta", "/tenants/gamma", "/api/tenants", "/api/tenants/alpha", "/api/tenants/beta", "/api/tenants/gamma", "/metrics", "/healthz", "/static/style.css"} {
-			_, body := fetch(t, "GET", base+path)
+			_, body := fetch(t, "GET", base+path, token)
 			bodies = append(bodies, body)
+		}
+		for i, body := range bodies {
+			if strings.Contains(body, token) {
+				t.Errorf("document %d shows the dashboard token", i)
+			}
 		}
 		for _, tenant := range []string{"alpha", "beta", "gamma"} {
 			value := key.Derive(tenant, "db_password")
@@ -310,4 +369,23 @@ func TestIntegrationServe(t *testing.T) {
 			t.Errorf("only %d documents checked", len(bodies))
 		}
 	})
+}
+
+// gaugeValue is the value of the family's sample with these label pairs
+// (name, value, name, value, ...); -1 when there is none.
+func gaugeValue(f *dto.MetricFamily, labels ...string) float64 {
+	for _, m := range f.GetMetric() {
+		have := map[string]string{}
+		for _, l := range m.GetLabel() {
+			have[l.GetName()] = l.GetValue()
+		}
+		match := len(have) == len(labels)/2
+		for i := 0; match && i+1 < len(labels); i += 2 {
+			match = have[labels[i]] == labels[i+1]
+		}
+		if match {
+			return m.GetGauge().GetValue()
+		}
+	}
+	return -1
 }

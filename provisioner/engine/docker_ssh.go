@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/docker/docker/client"
+
 	"github.com/tenantctl/tenantctl/provisioner/sshx"
 )
 
@@ -59,4 +61,13 @@ func (d *Docker) Remote() bool { return d.remote != nil }
 func Unreachable(err error) bool {
 	var ue *sshx.UnreachableError
 	return errors.As(err, &ue)
+}
+
+// Disconnected reports whether err means the request never got an answer
+// from the engine because the connection to it failed or died (an
+// unreachable SSH host, a refused or broken connection), as opposed to an
+// error the engine answered with or a cancelled request. A caller that
+// keeps an engine for long should dial it again after such an error.
+func Disconnected(err error) bool {
+	return Unreachable(err) || client.IsErrConnectionFailed(err)
 }

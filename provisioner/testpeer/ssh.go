@@ -156,3 +156,48 @@ func unmountUnder(dir string) {
 		}
 	}
 }
+
+// DropSSHConnections kills the peer's sshd session processes but not the
+// listener, so every established SSH connection is cut, as when the host
+// restarts sshd or a firewall forgets the flow, while new connections are
+// still accepted. It returns how many sessions it cut, once they are gone.
+func (p *Peer) DropSSHConnections() (int, error) {
+	if p.sshd == nil || p.sshd.Process == nil {
+		return 0, fmt.Errorf("testpeer: sshd is not running")
+	}
+	sessions := childrenOf(p.sshd.Process.Pid)
+	for _, pid := range sessions {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	err := waitFor(context.Background(), 10*time.Second, "the end of the cut SSH sessions", func() bool {
+		for _, pid := range sessions {
+			if alive(pid) {
+				return false
+			}
+		}
+		return true
+	})
+	return len(sessions), err
+}
+
+// childrenOf lists the processes whose parent is pid.
+func childrenOf(pid int) []int {
+	var out []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...; comm may hold spaces and parentheses.
+		fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			out = append(out, child)
+		}
+	}
+	return out
+}

@@ -1,30 +1,23 @@
 package web
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // cookieName is the session cookie /login sets.
 const cookieName = "tenantctl_session"
 
-// session is the cookie value for the token: an HMAC of it, so the cookie
-// is not the token itself, yet needs no server-side state.
-func session(token string) string {
-	mac := hmac.New(sha256.New, []byte(token))
-	mac.Write([]byte("tenantctl serve session v1"))
-	return hex.EncodeToString(mac.Sum(nil))
-}
+// maxLoginForm bounds the body of POST /login.
+const maxLoginForm = 8 << 10
 
 func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 
-// authorized reports whether the request carries the token, as a bearer
-// token or as the session cookie. Without a token everything is allowed.
+// authorized reports whether the request carries the token as a bearer
+// token, or a live session cookie. Without a token everything is allowed.
 func (h *Handler) authorized(r *http.Request) bool {
 	if h.opts.Token == "" {
 		return true
@@ -32,7 +25,7 @@ func (h *Handler) authorized(r *http.Request) bool {
 	if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && equal(strings.TrimSpace(bearer), h.opts.Token) {
 		return true
 	}
-	if c, err := r.Cookie(cookieName); err == nil && equal(c.Value, session(h.opts.Token)) {
+	if c, err := r.Cookie(cookieName); err == nil && h.sessions.valid(c.Value) {
 		return true
 	}
 	return false
@@ -48,41 +41,90 @@ func (h *Handler) unauthorized(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 }
 
-// login checks ?token= and sets the session cookie. It is a GET because
-// the dashboard accepts no other method; the Referrer-Policy keeps the
-// token out of other sites' logs.
-func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+// loginForm shows the login form. A token in the query string is refused
+// rather than used: it would stay in the browser's history and in proxy
+// logs.
+func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.URL.Query().Get("next"))
 	if h.opts.Token == "" {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	token, given := r.URL.Query()["token"]
-	if !given {
-		h.render(w, http.StatusOK, "login", loginPage{Next: next})
+	if r.URL.Query().Has("token") {
+		h.render(w, http.StatusBadRequest, "login", loginPage{Next: next, TokenInURL: true})
 		return
 	}
+	h.render(w, http.StatusOK, "login", loginPage{Next: next})
+}
+
+// login checks the token posted by the login form and starts a session.
+// ServeHTTP has refused cross-origin posts before this runs, so no other
+// site can log a browser in.
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxLoginForm)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad request: send the login form", http.StatusBadRequest)
+		return
+	}
+	next := safeNext(r.PostForm.Get("next"))
+	if h.opts.Token == "" {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	token := r.PostForm["token"]
 	if len(token) != 1 || !equal(token[0], h.opts.Token) {
 		h.render(w, http.StatusUnauthorized, "login", loginPage{Next: next, Failed: true})
 		return
 	}
+	value, err := h.sessions.create()
+	if err != nil {
+		http.Error(w, "could not start a session", http.StatusInternalServerError)
+		return
+	}
 	http.SetCookie(w, &http.Cookie{
-		Name: cookieName, Value: session(h.opts.Token), Path: "/",
+		Name: cookieName, Value: value, Path: "/",
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
-		MaxAge: 7 * 24 * 3600,
+		MaxAge: int(h.sessions.maxAge / time.Second),
 	})
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// logout clears the session cookie.
+// logoutForm offers the log-out button to a GET (a bookmark, an old link).
+func (h *Handler) logoutForm(w http.ResponseWriter, r *http.Request) {
+	b := h.base("Log out", "", time.Time{}, false)
+	b.Auth = false // the page is the button
+	h.render(w, http.StatusOK, "logout", logoutView{base: b})
+}
+
+// logout revokes the session and clears its cookie: a copy of the cookie
+// no longer works either.
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	if c, err := r.Cookie(cookieName); err == nil {
+		h.sessions.revoke(c.Value)
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: -1})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-// safeNext keeps a redirect target on this site.
+// safeNext keeps a redirect target on this site: a path of printable
+// ASCII starting with exactly one "/", without a backslash, a scheme or a
+// host, and not the login or logout page; anything else is "/". Browsers
+// drop tabs and newlines from URLs and read "\" as "/", so "/\t/evil" or
+// "/\evil" would leave the site.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.HasPrefix(next, "/login") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") {
+		return "/"
+	}
+	if u.Path == "/login" || u.Path == "/logout" {
 		return "/"
 	}
 	return next
@@ -92,4 +134,6 @@ func safeNext(next string) string {
 type loginPage struct {
 	Next   string
 	Failed bool
+	// TokenInURL says a token came in the query string and was refused.
+	TokenInURL bool
 }

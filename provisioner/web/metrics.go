@@ -1,27 +1,15 @@
 package web
 
 import (
-	"bytes"
-	"fmt"
 	"net/http"
-	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tenantctl/tenantctl/provisioner/status"
 )
 
-// metrics serves the Prometheus text format (version 0.0.4). It is simple
-// enough to write by hand; every series is a gauge.
-func (h *Handler) metrics(w http.ResponseWriter, r *http.Request) {
-	rep, err := h.src.Tenants(r.Context())
-	if err != nil {
-		http.Error(w, "status: "+err.Error(), http.StatusServiceUnavailable)
-		return
-	}
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	w.Write(Metrics(rep))
-}
-
-// Metrics renders a report as Prometheus gauges:
+// The series /metrics serves, all gauges:
 //
 //	tenantctl_tenants{state}                      tenants in each state
 //	tenantctl_tenant_up{tenant,host}              1: every service's container runs
@@ -30,57 +18,87 @@ func (h *Handler) metrics(w http.ResponseWriter, r *http.Request) {
 //	tenantctl_tenant_info{tenant,host,version}    always 1
 //	tenantctl_tenant_created_timestamp_seconds{tenant,host}
 //	tenantctl_service_healthy{tenant,service}     1: healthy or running without a check
-func Metrics(rep *status.Report) []byte {
-	var b bytes.Buffer
-	gauge := func(name, help string) {
-		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name)
+var (
+	tenantsDesc = prometheus.NewDesc("tenantctl_tenants",
+		"Number of tenants in each state.", []string{"state"}, nil)
+	tenantUpDesc = prometheus.NewDesc("tenantctl_tenant_up",
+		"1 when every service of the tenant has a running container.", []string{"tenant", "host"}, nil)
+	tenantHealthyDesc = prometheus.NewDesc("tenantctl_tenant_healthy",
+		"1 when every service of the tenant is healthy (or running without a check).", []string{"tenant", "host"}, nil)
+	tenantStateDesc = prometheus.NewDesc("tenantctl_tenant_state",
+		"1 for the tenant's state, 0 for the other states.", []string{"tenant", "host", "state"}, nil)
+	tenantInfoDesc = prometheus.NewDesc("tenantctl_tenant_info",
+		"The tenant's version; always 1.", []string{"tenant", "host", "version"}, nil)
+	tenantCreatedDesc = prometheus.NewDesc("tenantctl_tenant_created_timestamp_seconds",
+		"When the tenant's oldest container was created (Unix time).", []string{"tenant", "host"}, nil)
+	serviceHealthyDesc = prometheus.NewDesc("tenantctl_service_healthy",
+		"1 when the service is healthy or running without a check.", []string{"tenant", "service"}, nil)
+)
+
+// metrics serves the report as Prometheus metrics, in the format the
+// scraper asks for (the text format by default), through a registry made
+// for this one report.
+func (h *Handler) metrics(w http.ResponseWriter, r *http.Request) {
+	rep, err := h.src.Tenants(r.Context())
+	if err != nil {
+		http.Error(w, "status: "+err.Error(), http.StatusServiceUnavailable)
+		return
 	}
-	gauge("tenantctl_tenants", "Number of tenants in each state.")
-	for _, s := range status.States {
-		fmt.Fprintf(&b, "tenantctl_tenants{state=%s} %d\n", quote(string(s)), rep.Counts[s])
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(reportCollector{rep}); err != nil {
+		http.Error(w, "metrics: "+err.Error(), http.StatusInternalServerError)
+		return
 	}
-	series := func(name, help string, value func(t *status.TenantStatus) (string, float64)) {
-		gauge(name, help)
-		for i := range rep.Tenants {
-			t := &rep.Tenants[i]
-			extra, v := value(t)
-			fmt.Fprintf(&b, "%s{tenant=%s,host=%s%s} %g\n", name, quote(t.Name), quote(t.Host), extra, v)
+	promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}).ServeHTTP(w, r)
+}
+
+// reportCollector turns one status report into gauges.
+type reportCollector struct{ rep *status.Report }
+
+// Describe sends every series' descriptor.
+func (c reportCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{tenantsDesc, tenantUpDesc, tenantHealthyDesc, tenantStateDesc, tenantInfoDesc, tenantCreatedDesc, serviceHealthyDesc} {
+		ch <- d
+	}
+}
+
+// Collect sends the report's gauges. A tenant found on two hosts (an
+// orphan left on the old one) has one tenantctl_service_healthy series
+// per service, from the first host listed: that series has no host label.
+func (c reportCollector) Collect(ch chan<- prometheus.Metric) {
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		m, err := prometheus.NewConstMetric(d, prometheus.GaugeValue, v, labels...)
+		if err != nil {
+			m = prometheus.NewInvalidMetric(d, err)
 		}
+		ch <- m
 	}
-	series("tenantctl_tenant_up", "1 when every service of the tenant has a running container.", func(t *status.TenantStatus) (string, float64) {
+	for _, s := range status.States {
+		gauge(tenantsDesc, float64(c.rep.Counts[s]), string(s))
+	}
+	seen := map[[2]string]bool{}
+	for i := range c.rep.Tenants {
+		t := &c.rep.Tenants[i]
 		up := t.Deployed && len(t.Services) > 0
 		for _, s := range t.Services {
 			up = up && s.State == "running"
 		}
-		return "", bool01(up)
-	})
-	series("tenantctl_tenant_healthy", "1 when every service of the tenant is healthy (or running without a check).", func(t *status.TenantStatus) (string, float64) {
-		return "", bool01(t.Deployed && t.Health == status.Healthy)
-	})
-	gauge("tenantctl_tenant_state", "1 for the tenant's state, 0 for the other states.")
-	for i := range rep.Tenants {
-		t := &rep.Tenants[i]
+		gauge(tenantUpDesc, bool01(up), t.Name, t.Host)
+		gauge(tenantHealthyDesc, bool01(t.Deployed && t.Health == status.Healthy), t.Name, t.Host)
 		for _, s := range status.States {
-			fmt.Fprintf(&b, "tenantctl_tenant_state{tenant=%s,host=%s,state=%s} %g\n", quote(t.Name), quote(t.Host), quote(string(s)), bool01(t.State == s))
+			gauge(tenantStateDesc, bool01(t.State == s), t.Name, t.Host, string(s))
 		}
-	}
-	series("tenantctl_tenant_info", "The tenant's version; always 1.", func(t *status.TenantStatus) (string, float64) {
-		return ",version=" + quote(t.Version), 1
-	})
-	gauge("tenantctl_tenant_created_timestamp_seconds", "When the tenant's oldest container was created (Unix time).")
-	for i := range rep.Tenants {
-		if t := &rep.Tenants[i]; t.Created != nil {
-			fmt.Fprintf(&b, "tenantctl_tenant_created_timestamp_seconds{tenant=%s,host=%s} %d\n", quote(t.Name), quote(t.Host), t.Created.Unix())
+		gauge(tenantInfoDesc, 1, t.Name, t.Host, t.Version)
+		if t.Created != nil {
+			gauge(tenantCreatedDesc, float64(t.Created.Unix()), t.Name, t.Host)
 		}
-	}
-	gauge("tenantctl_service_healthy", "1 when the service is healthy or running without a check.")
-	for i := range rep.Tenants {
-		t := &rep.Tenants[i]
 		for _, s := range t.Services {
-			fmt.Fprintf(&b, "tenantctl_service_healthy{tenant=%s,service=%s} %g\n", quote(t.Name), quote(s.Name), bool01(s.Health == status.Healthy || s.Health == status.NoCheck))
+			if key := [2]string{t.Name, s.Name}; !seen[key] {
+				seen[key] = true
+				gauge(serviceHealthyDesc, bool01(s.Health == status.Healthy || s.Health == status.NoCheck), t.Name, s.Name)
+			}
 		}
 	}
-	return b.Bytes()
 }
 
 func bool01(b bool) float64 {
@@ -88,9 +106,4 @@ func bool01(b bool) float64 {
 		return 1
 	}
 	return 0
-}
-
-// quote escapes a label value as the text format wants: \\, \" and \n.
-func quote(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
 }

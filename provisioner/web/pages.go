@@ -33,7 +33,7 @@ var funcs = template.FuncMap{
 
 func parsePages() (*pages, error) {
 	p := &pages{byName: map[string]*template.Template{}}
-	for _, name := range []string{"list", "tenant", "login", "error"} {
+	for _, name := range []string{"list", "tenant", "login", "logout", "error"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "assets/layout.html", "assets/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", name, err)
@@ -86,6 +86,9 @@ type (
 		base
 		loginPage
 	}
+	logoutView struct {
+		base
+	}
 	errorView struct {
 		base
 		Code    int
@@ -100,7 +103,9 @@ func (f filter) With(field, value string) string { return f.with(field, value) }
 // clean 500 and not half a page.
 func (h *Handler) render(w http.ResponseWriter, code int, name string, data any) {
 	if l, ok := data.(loginPage); ok {
-		data = loginView{base: h.base("Log in", "", time.Time{}, false), loginPage: l}
+		b := h.base("Log in", "", time.Time{}, false)
+		b.Auth = false // not logged in: no log-out button
+		data = loginView{base: b, loginPage: l}
 	}
 	var buf bytes.Buffer
 	if err := h.pages.byName[name].ExecuteTemplate(&buf, "layout", data); err != nil {

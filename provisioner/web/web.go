@@ -5,8 +5,12 @@
 // html/template from embedded files, refresh themselves with a meta tag and
 // need no JavaScript, so a strict Content-Security-Policy holds.
 //
-// Nothing here can change anything: every path answers GET and HEAD only.
-// Nothing shows an environment value: pages render status.TenantStatus,
+// Nothing here can change anything: every path answers GET and HEAD only,
+// but for the login form's POST /login and the POST /logout button, which
+// are refused when they come from another site (Sec-Fetch-Site, Origin).
+// With a token, a login is a session cookie that expires (Options.
+// SessionMaxAge) and that logging out revokes. Nothing shows an
+// environment value: pages render status.TenantStatus,
 // which carries none.
 package web
 
@@ -42,8 +46,11 @@ type Options struct {
 	// Refresh is how often pages reload themselves; 0 disables it.
 	Refresh time.Duration
 	// Token, when set, is required as "Authorization: Bearer TOKEN" or as
-	// the session cookie /login sets.
+	// the session cookie the login form (POST /login) sets.
 	Token string
+	// SessionMaxAge is how long a login lasts; 0 means
+	// DefaultSessionMaxAge.
+	SessionMaxAge time.Duration
 	// LoopbackOnly refuses requests whose Host header is not a loopback
 	// name or address, so a web page elsewhere cannot read the dashboard
 	// through DNS rebinding. Use it when serving on loopback without a
@@ -53,10 +60,13 @@ type Options struct {
 
 // Handler is the dashboard.
 type Handler struct {
-	src   Source
-	opts  Options
-	pages *pages
-	mux   *http.ServeMux
+	src      Source
+	opts     Options
+	pages    *pages
+	mux      *http.ServeMux
+	sessions *sessions
+	// crossOrigin refuses posts that another site's page sends.
+	crossOrigin *http.CrossOriginProtection
 }
 
 // New returns the dashboard handler reading from src.
@@ -65,7 +75,11 @@ func New(src Source, opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{src: src, opts: opts, pages: p, mux: http.NewServeMux()}
+	sess, err := newSessions(opts.SessionMaxAge)
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{src: src, opts: opts, pages: p, mux: http.NewServeMux(), sessions: sess, crossOrigin: http.NewCrossOriginProtection()}
 	static, err := fs.Sub(assets, "assets/static")
 	if err != nil {
 		return nil, err
@@ -80,8 +94,10 @@ func New(src Source, opts Options) (*Handler, error) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
-	h.mux.HandleFunc("GET /login", h.login)
-	h.mux.HandleFunc("GET /logout", h.logout)
+	h.mux.HandleFunc("GET /login", h.loginForm)
+	h.mux.HandleFunc("POST /login", h.login)
+	h.mux.HandleFunc("GET /logout", h.logoutForm)
+	h.mux.HandleFunc("POST /logout", h.logout)
 	h.mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, http.StatusNotFound, "There is no page at "+r.URL.Path+".")
 	})
@@ -100,19 +116,29 @@ var securityHeaders = map[string]string{
 }
 
 // ServeHTTP sets the security headers, refuses every method but GET and
-// HEAD, checks the Host and the token, then routes.
+// HEAD (and POST to /login and /logout, from this site only), checks the
+// Host and the token, then routes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, v := range securityHeaders {
 		w.Header().Set(k, v)
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
+	form := r.URL.Path == "/login" || r.URL.Path == "/logout"
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && (r.Method != http.MethodPost || !form) {
+		allow := "GET, HEAD"
+		if form {
+			allow += ", POST"
+		}
+		w.Header().Set("Allow", allow)
 		http.Error(w, "method not allowed: this dashboard is read-only", http.StatusMethodNotAllowed)
 		return
 	}
 	if h.opts.LoopbackOnly && !loopbackHost(r.Host) {
 		http.Error(w, "forbidden: this dashboard answers on a loopback address only", http.StatusForbidden)
+		return
+	}
+	if err := h.crossOrigin.Check(r); err != nil {
+		http.Error(w, "forbidden: a form of this dashboard was posted from another site", http.StatusForbidden)
 		return
 	}
 	if !h.authorized(r) && !public(r.URL.Path) {
@@ -122,9 +148,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
-// public paths need no token: the login page, its stylesheet, liveness.
+// public paths need no token: logging in and out, the stylesheet,
+// liveness.
 func public(path string) bool {
-	return path == "/login" || path == "/healthz" || strings.HasPrefix(path, "/static/")
+	return path == "/login" || path == "/logout" || path == "/healthz" || strings.HasPrefix(path, "/static/")
 }
 
 // loopbackHost reports whether a Host header names this machine.
