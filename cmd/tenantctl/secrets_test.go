@@ -71,7 +71,7 @@ func TestIntegrationSecretsNeverPrinted(t *testing.T) {
 	record("status leak", p.tenantctl("status", "leak", "--json"))
 	base := startServe(t, p)
 	for _, path := range []string{"/", "/tenants/leak", "/api/tenants", "/api/tenants/leak", "/metrics"} {
-		code, body := fetch(t, "GET", base+path)
+		code, body := fetch(t, "GET", base+path, "")
 		outputs = append(outputs, "serve "+path+"\n"+body)
 		if code != 200 {
 			t.Errorf("GET %s: %d", path, code)
