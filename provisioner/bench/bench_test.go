@@ -76,23 +76,19 @@ docker volume ls -q --filter %[1]s | xargs -r docker volume rm -f >/dev/null`, f
 	exec.Command("bash", "-c", sh).Run()
 }
 
-// applyAll plans and applies the whole project in dir.
+// applyAll applies the whole project in dir, as `apply` does.
 func applyAll(b *testing.B, dir string, parallelism int) *workspace.Workspace {
 	b.Helper()
 	ws, err := workspace.Load(dir, true)
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
-	p, err := ws.Plan(ctx, plan.Options{})
+	_, err = ws.Run(context.Background(), workspace.Change{
+		Operation: "apply", RecordKeys: true,
+		Plan:  func(ctx context.Context) (*plan.Plan, error) { return ws.Plan(ctx, plan.Options{}) },
+		Apply: apply.Options{Parallelism: parallelism},
+	})
 	if err != nil {
-		b.Fatal(err)
-	}
-	engines, err := ws.Engines()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := apply.Run(ctx, engines, p, apply.Options{Parallelism: parallelism}); err != nil {
 		b.Fatal(err)
 	}
 	return ws
