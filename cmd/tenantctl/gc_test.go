@@ -7,10 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantctl/tenantctl/provisioner/apply"
 	"github.com/tenantctl/tenantctl/provisioner/config"
-	"github.com/tenantctl/tenantctl/provisioner/engine"
-	"github.com/tenantctl/tenantctl/provisioner/model"
 	"github.com/tenantctl/tenantctl/provisioner/plan"
 	"github.com/tenantctl/tenantctl/provisioner/workspace"
 )
@@ -32,23 +29,18 @@ const ephemeralTemplate = `template "eph" {
 // the library, the way a smoke run whose runner then died leaves one.
 func (p *testProject) applyEphemeral(name string, expires time.Time) {
 	p.t.Helper()
-	noSecrets := func(string, string) (string, error) { return "unused", nil }
-	project, _, diags := config.LoadExtra(p.dir, noSecrets, config.Extra{Name: name, Template: "eph", Expires: expires})
-	if diags.HasErrors() {
-		p.t.Fatal(diags)
+	ws, err := workspace.LoadExtra(p.dir, p.getenv, config.Extra{Name: name, Template: "eph", Expires: expires})
+	if err != nil {
+		p.t.Fatal(err)
 	}
-	ws := &workspace.Workspace{Project: project, Connect: func(h model.Host) (engine.Engine, error) { return engine.NewDocker(h.Docker) }}
 	defer ws.Close()
-	ctx := context.Background()
-	pl, err := ws.Plan(ctx, plan.Options{Tenants: []string{name}})
+	_, err = ws.Run(context.Background(), workspace.Change{
+		Operation: "smoke", RecordKeys: true,
+		Plan: func(ctx context.Context) (*plan.Plan, error) {
+			return ws.Plan(ctx, plan.Options{Tenants: []string{name}})
+		},
+	})
 	if err != nil {
-		p.t.Fatal(err)
-	}
-	engines, err := ws.Engines()
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	if err := apply.Run(ctx, engines, pl, apply.Options{}); err != nil {
 		p.t.Fatal(err)
 	}
 }
@@ -80,7 +72,8 @@ func TestIntegrationGCRemovesOnlyExpired(t *testing.T) {
 	}
 	p.applyEphemeral("smoke-dead01", time.Now().Add(-time.Hour))
 	p.applyEphemeral("smoke-live01", time.Now().Add(time.Hour))
-	want := map[string]int{"keep": 3, "orphan": 3, "smoke-dead01": 4, "smoke-live01": 4}
+	// Each with its key record.
+	want := map[string]int{"keep": 4, "orphan": 4, "smoke-dead01": 5, "smoke-live01": 5}
 	for tenant, n := range want {
 		if got := p.tenantObjects(tenant); got != n {
 			t.Fatalf("%s has %d objects before gc, want %d", tenant, got, n)

@@ -64,6 +64,16 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// getenv looks a variable up in the project's environment.
+func (p *testProject) getenv(name string) string {
+	for _, kv := range p.env {
+		if v, ok := strings.CutPrefix(kv, name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
 // newProject writes tenantctl.hcl, the repository's templates and the given
 // tenant files, and registers a label-based clean-up.
 func newProject(t *testing.T, tenants map[string]string) *testProject {

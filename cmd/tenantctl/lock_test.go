@@ -98,8 +98,9 @@ func TestIntegrationTenantLock(t *testing.T) {
 			t.Fatalf("neither apply succeeded: %v", results)
 		}
 		p.must(0, "plan", "--detailed-exitcode")
-		if c, n, v := p.objects(); len(c) != 1 || len(n) != 2 || len(v) != 0 {
-			t.Fatalf("after concurrent applies: %d containers, %d networks, %d volumes (locks left?)", len(c), len(n), len(v))
+		locks := lines(docker(t, "volume", "ls", "-q", "--filter", "label=tenantctl.project="+p.name, "--filter", "label=tenantctl.kind=lock"))
+		if c, n, _ := p.objects(); len(c) != 1 || len(n) != 2 || len(locks) != 0 {
+			t.Fatalf("after concurrent applies: %d containers, %d networks, %d locks left", len(c), len(n), len(locks))
 		}
 	})
 }
