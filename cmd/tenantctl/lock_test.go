@@ -10,14 +10,37 @@ import (
 	"time"
 )
 
-// holdLock makes the tenant's lock volume by hand, as another run would.
-func (p *testProject) holdLock(t *testing.T, tenant, id, holder string, pid int) {
+// holdLock makes the tenant's lock volume by hand, as another run would;
+// extra are more labels (key=value).
+func (p *testProject) holdLock(t *testing.T, tenant, id, holder string, pid int, extra ...string) {
 	t.Helper()
-	docker(t, "volume", "create",
-		"--label", "tenantctl.project="+p.name, "--label", "tenantctl.tenant="+tenant, "--label", "tenantctl.kind=lock",
-		"--label", "tenantctl.lock.id="+id, "--label", "tenantctl.lock.holder="+holder,
-		"--label", "tenantctl.lock.pid="+strconv.Itoa(pid), "--label", "tenantctl.lock.since=2026-12-01T10:00:00Z",
-		"--label", "tenantctl.lock.operation=apply", p.name+"_"+tenant+"_lock")
+	args := []string{"volume", "create",
+		"--label", "tenantctl.project=" + p.name, "--label", "tenantctl.tenant=" + tenant, "--label", "tenantctl.kind=lock",
+		"--label", "tenantctl.lock.id=" + id, "--label", "tenantctl.lock.holder=" + holder,
+		"--label", "tenantctl.lock.pid=" + strconv.Itoa(pid), "--label", "tenantctl.lock.since=2026-12-01T10:00:00Z",
+		"--label", "tenantctl.lock.operation=apply"}
+	for _, l := range extra {
+		args = append(args, "--label", l)
+	}
+	docker(t, append(args, p.name+"_"+tenant+"_lock")...)
+}
+
+// thisPIDNamespace is the lock labels that place a holder in this test's
+// PID namespace on this boot (which tenantctl, its child, shares), with a
+// start time that no process of the PID has.
+func thisPIDNamespace(t *testing.T) []string {
+	t.Helper()
+	boot, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := os.Readlink("/proc/self/ns/pid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{"tenantctl.lock.boot-id=" + strings.TrimSpace(string(boot)),
+		"tenantctl.lock.pid-ns=" + strings.TrimSuffix(strings.TrimPrefix(ns, "pid:["), "]"),
+		"tenantctl.lock.start-time=1"}
 }
 
 // TestIntegrationTenantLock: a held lock makes apply fail at once naming
@@ -68,7 +91,27 @@ func TestIntegrationTenantLock(t *testing.T) {
 		}
 		host, _ := os.Hostname()
 		p.write("tenants/one.hcl", `tenant "one" { template = "small" }`)
-		p.holdLock(t, "one", "dead0001", "root@"+host, dead.Process.Pid)
+		p.holdLock(t, "one", "dead0001", "root@"+host, dead.Process.Pid, thisPIDNamespace(t)...)
+		p.must(0, "apply", "--auto-approve")
+	})
+
+	t.Run("a lock without the holder's PID namespace is never broken automatically", func(t *testing.T) {
+		dead := exec.Command("true")
+		if err := dead.Run(); err != nil {
+			t.Fatal(err)
+		}
+		host, _ := os.Hostname()
+		p.write("tenants/one.hcl", `tenant "one" {
+  template = "small"
+  labels   = { tier = "bronze" }
+}`)
+		// As an older tenantctl wrote it, or a run in another container
+		// with this host name: its PID means nothing here.
+		p.holdLock(t, "one", "old00001", "root@"+host, dead.Process.Pid)
+		if r := p.must(1, "apply", "--auto-approve"); !strings.Contains(r.stderr, "force-unlock one old00001") {
+			t.Fatalf("apply past an old-style lock: %s", r)
+		}
+		p.must(0, "force-unlock", "one", "old00001")
 		p.must(0, "apply", "--auto-approve")
 	})
 

@@ -5,6 +5,13 @@
 // atomic per name on the engine and returns the existing volume's labels
 // when it is already there, which makes it a test-and-set. The volume holds
 // no data; releasing the lock removes it.
+//
+// A holder that died leaves its lock. The next run breaks it only when it
+// can prove the holder dead (see liveness.go): same machine boot, same PID
+// namespace, and the holder's process (PID and start time) gone. Anything
+// else — another machine, another container with the same hostname, a
+// lock written by an older tenantctl, Windows or macOS — is taken to be
+// alive, and tenantctl force-unlock breaks it.
 package lock
 
 import (
@@ -16,8 +23,6 @@ import (
 	"os"
 	"os/user"
 	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/tenantctl/tenantctl/provisioner/engine"
@@ -32,6 +37,9 @@ type Info struct {
 	PID       int
 	Since     time.Time
 	Operation string // apply, destroy, ...
+	// Process tells the holder's process apart from others with its PID;
+	// it is zero when the holder could not say (not Linux, older lock).
+	Process Process
 }
 
 // HeldError means another run holds the tenant's lock.
@@ -57,8 +65,8 @@ func Name(project, tenant string) string { return resource.Name(project, tenant,
 const pollInterval = 500 * time.Millisecond
 
 // Acquire takes the tenant's lock, waiting up to timeout for a holder to
-// release it (0 fails at once). A lock whose holder ran on this machine
-// and is no longer alive is broken and taken.
+// release it (0 fails at once). A lock whose holder is known to be dead
+// (see holderDead) is broken and taken.
 func Acquire(ctx context.Context, eng engine.Engine, project, tenant, operation string, timeout time.Duration) (*Lock, error) {
 	me := self(tenant, operation)
 	spec := resource.VolumeSpec{Name: Name(project, tenant), Tenant: tenant, Labels: labels(project, me)}
@@ -74,7 +82,7 @@ func Acquire(ctx context.Context, eng engine.Engine, project, tenant, operation 
 		}
 		// A lock volume without a lock id lost its labels (the engine can
 		// drop a volume's metadata when it dies mid-write): nobody holds it.
-		if holder.ID == "" || deadOnThisMachine(holder) {
+		if holder.ID == "" || holderDead(holder, me, lookupProcess) {
 			if err := eng.RemoveVolume(ctx, spec.Name); err != nil {
 				return nil, fmt.Errorf("break the stale lock of tenant %s: %w", tenant, err)
 			}
@@ -128,7 +136,10 @@ func self(tenant, operation string) Info {
 	if u, err := user.Current(); err == nil {
 		name = u.Username
 	}
-	return Info{ID: hex.EncodeToString(b), Tenant: tenant, Holder: name + "@" + hostname(), PID: os.Getpid(), Since: time.Now().UTC().Truncate(time.Second), Operation: operation}
+	return Info{
+		ID: hex.EncodeToString(b), Tenant: tenant, Holder: name + "@" + hostname(), PID: os.Getpid(),
+		Since: time.Now().UTC().Truncate(time.Second), Operation: operation, Process: thisProcess(),
+	}
 }
 
 func hostname() string {
@@ -140,7 +151,7 @@ func hostname() string {
 }
 
 func labels(project string, i Info) map[string]string {
-	return map[string]string{
+	l := map[string]string{
 		resource.LabelProject:       project,
 		resource.LabelTenant:        i.Tenant,
 		resource.LabelKind:          string(resource.KindLock),
@@ -150,20 +161,20 @@ func labels(project string, i Info) map[string]string {
 		resource.LabelLockSince:     i.Since.Format(time.RFC3339),
 		resource.LabelLockOperation: i.Operation,
 	}
+	if i.Process.known() {
+		l[resource.LabelLockBootID] = i.Process.BootID
+		l[resource.LabelLockPIDNamespace] = i.Process.PIDNamespace
+		l[resource.LabelLockStartTime] = strconv.FormatUint(i.Process.StartTime, 10)
+	}
+	return l
 }
 
 func infoFrom(tenant string, l map[string]string) Info {
 	pid, _ := strconv.Atoi(l[resource.LabelLockPID])
 	since, _ := time.Parse(time.RFC3339, l[resource.LabelLockSince])
-	return Info{ID: l[resource.LabelLockID], Tenant: tenant, Holder: l[resource.LabelLockHolder], PID: pid, Since: since, Operation: l[resource.LabelLockOperation]}
-}
-
-// deadOnThisMachine reports whether the holder ran here and is gone. A
-// holder on another machine cannot be checked: force-unlock is for that.
-func deadOnThisMachine(i Info) bool {
-	at := strings.LastIndex(i.Holder, "@")
-	if at < 0 || i.Holder[at+1:] != hostname() || i.PID <= 0 {
-		return false
+	start, _ := strconv.ParseUint(l[resource.LabelLockStartTime], 10, 64)
+	return Info{
+		ID: l[resource.LabelLockID], Tenant: tenant, Holder: l[resource.LabelLockHolder], PID: pid, Since: since, Operation: l[resource.LabelLockOperation],
+		Process: Process{BootID: l[resource.LabelLockBootID], PIDNamespace: l[resource.LabelLockPIDNamespace], StartTime: start},
 	}
-	return errors.Is(syscall.Kill(i.PID, 0), syscall.ESRCH)
 }
