@@ -18,14 +18,20 @@ var errChangedWhileLocking = errors.New("the tenants changed on the engine while
 
 // lockAndRecheck locks the tenants p changes, then plans again under the
 // locks and refuses if that plan differs from the one approved. It returns
-// the function that releases the locks.
+// the function that releases the locks, which warns when a lock could not
+// be released or was broken while held.
 func (a *app) lockAndRecheck(cmd *cobra.Command, ws *workspace.Workspace, p *plan.Plan, operation string, o runOptions, replan func() (*plan.Plan, error)) (func(), error) {
-	release, err := ws.LockTenants(cmd.Context(), p, operation, o.lockTimeout)
+	releaseLocks, err := ws.LockTenants(cmd.Context(), p, operation, o.lockTimeout)
 	if err != nil {
 		if cmd.Context().Err() != nil {
 			return nil, apply.ErrInterrupted
 		}
 		return nil, err
+	}
+	release := func() {
+		if err := releaseLocks(); err != nil {
+			fmt.Fprintf(a.stderr, "%s %s\n", a.paint(a.stderr, "\x1b[33m", "Warning:"), err)
+		}
 	}
 	fresh, err := replan()
 	if err != nil {
@@ -48,10 +54,13 @@ func (a *app) forceUnlockCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "force-unlock TENANT LOCK_ID",
 		Short: "Break a tenant's lock left by a run that died on another machine",
-		Long: `A run that dies on this machine is noticed and its lock broken by the next
-run. One that died elsewhere leaves its lock until it is broken here: the lock
-id (shown in the "is locked" error) must match, so a live lock taken since is
-never broken by mistake.`,
+		Long: `A run that dies is noticed, and its lock broken by the next run, only when
+both ran on Linux in the same PID namespace of the same machine boot. One that
+died elsewhere (another machine or container, Windows, macOS, or a tenantctl
+older than the lock's process identity) leaves its lock until it is broken
+here: the lock id (shown in the "is locked" error) must match, so a live lock
+taken since is never broken by mistake. The run whose lock was broken leaves
+any newer lock in place when it ends, and warns.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := a.load(false)

@@ -43,6 +43,15 @@ func thisPIDNamespace(t *testing.T) []string {
 		"tenantctl.lock.start-time=1"}
 }
 
+// lockID is the id on the tenant's lock volume, "" if there is none.
+func (p *testProject) lockID(tenant string) string {
+	out, err := dockerErr("volume", "inspect", "--format", `{{index .Labels "tenantctl.lock.id"}}`, p.name+"_"+tenant+"_lock")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(out)
+}
+
 // TestIntegrationTenantLock: a held lock makes apply fail at once naming
 // the holder and changing nothing; --lock-timeout waits for it;
 // force-unlock needs the right id; a dead holder on this machine is
@@ -145,4 +154,50 @@ func TestIntegrationTenantLock(t *testing.T) {
 			t.Fatalf("after concurrent applies: %d containers, %d networks, %d volumes (locks left?)", len(c), len(n), len(v))
 		}
 	})
+}
+
+// TestIntegrationLockTakenOver: when a run's lock is broken and taken by
+// another run while the first one works, the first run's release leaves
+// the new lock alone and warns.
+func TestIntegrationLockTakenOver(t *testing.T) {
+	t.Parallel()
+	requireEngine(t, "tenantctl-example/app:1.0.0")
+	// The app never turns healthy (no database), so apply waits out its
+	// health timeout with the lock held.
+	p := newProject(t, map[string]string{"one": `tenant "one" { template = "slow" }`})
+	p.write("templates/slow.hcl", `template "slow" {
+  service "web" {
+    image = "tenantctl-example/app:1.0.0"
+    env   = { DATABASE_URL = "postgres://none@127.0.0.1:1/none" }
+    port "http" { container = 8080 }
+    health {
+      http     = "/healthz"
+      interval = "1s"
+      retries  = 1000
+    }
+  }
+}
+`)
+	done := make(chan result, 1)
+	go func() { done <- p.tenantctl("apply", "--auto-approve", "--health-timeout", "15s") }()
+	deadline := time.Now().Add(10 * time.Second)
+	for p.lockID("one") == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("apply took no lock: %s", <-done)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	first := p.lockID("one")
+	p.must(0, "force-unlock", "one", first)
+	p.holdLock(t, "one", "feed0002", "sam@other-machine", 4242)
+
+	r := <-done
+	for _, want := range []string{"Warning: the lock " + first + " of tenant one was broken", "sam@other-machine (pid 4242, apply) holds it now as lock id feed0002"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("apply whose lock was taken over does not say %q:\n%s", want, r)
+		}
+	}
+	if got := p.lockID("one"); got != "feed0002" {
+		t.Fatalf("the new holder's lock is %q after the old run released, want feed0002", got)
+	}
 }

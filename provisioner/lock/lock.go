@@ -4,7 +4,7 @@
 // PROJECT_TENANT_lock whose labels name the holder. Creating a volume is
 // atomic per name on the engine and returns the existing volume's labels
 // when it is already there, which makes it a test-and-set. The volume holds
-// no data; releasing the lock removes it.
+// no data; releasing the lock removes it, if it is still the releaser's.
 //
 // A holder that died leaves its lock. The next run breaks it only when it
 // can prove the holder dead (see liveness.go): same machine boot, same PID
@@ -49,6 +49,23 @@ func (e *HeldError) Error() string {
 	i := e.Info
 	return fmt.Sprintf("tenant %s is locked by %s (pid %d, %s) since %s, lock id %s; wait for it with --lock-timeout, or if that run is dead: tenantctl force-unlock %s %s",
 		i.Tenant, i.Holder, i.PID, i.Operation, i.Since.UTC().Format(time.RFC3339), i.ID, i.Tenant, i.ID)
+}
+
+// TakenOverError means a lock was broken (force-unlock) while its run held
+// it. Holder is the run that holds the tenant's lock now, zero if none;
+// its lock is left in place.
+type TakenOverError struct {
+	Lock   Info
+	Holder Info
+}
+
+func (e *TakenOverError) Error() string {
+	l, h := e.Lock, e.Holder
+	msg := fmt.Sprintf("the lock %s of tenant %s was broken while this run held it (tenantctl force-unlock?)", l.ID, l.Tenant)
+	if h.ID != "" {
+		msg += fmt.Sprintf(", and %s (pid %d, %s) holds it now as lock id %s; that lock was left in place", h.Holder, h.PID, h.Operation, h.ID)
+	}
+	return msg + fmt.Sprintf("; another run may have changed the tenant at the same time as this one: check it with tenantctl plan %s", l.Tenant)
 }
 
 // Lock is a held tenant lock.
@@ -99,12 +116,33 @@ func Acquire(ctx context.Context, eng engine.Engine, project, tenant, operation 
 	}
 }
 
-// Release gives the lock up. It runs even when ctx is cancelled, so an
-// interrupted run does not leave its lock behind.
+// Release gives the lock up: it removes the lock volume if the lock is
+// still this run's (or lost its labels, which makes it nobody's). A lock
+// broken meanwhile is left alone and Release returns a *TakenOverError:
+// removing another run's lock would let a third run in beside it. It runs
+// even when ctx is cancelled, so an interrupted run does not leave its
+// lock behind.
+//
+// The engine has no compare-and-delete: a lock broken and taken again in
+// the instant between the check and the removal is still removed. The
+// check narrows that window from a whole run to one round trip.
 func (l *Lock) Release(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	return l.eng.RemoveVolume(ctx, l.name)
+	have, found, err := l.eng.VolumeLabels(ctx, l.name)
+	if err != nil {
+		return fmt.Errorf("release the lock of tenant %s: %w", l.Info.Tenant, err)
+	}
+	if !found {
+		return &TakenOverError{Lock: l.Info}
+	}
+	if holder := infoFrom(l.Info.Tenant, have); holder.ID != l.Info.ID && holder.ID != "" {
+		return &TakenOverError{Lock: l.Info, Holder: holder}
+	}
+	if err := l.eng.RemoveVolume(ctx, l.name); err != nil {
+		return fmt.Errorf("release the lock of tenant %s: %w", l.Info.Tenant, err)
+	}
+	return nil
 }
 
 // ErrWrongID means force-unlock was given an id that is not the lock's.
