@@ -27,10 +27,21 @@ demo: build images
 demo-clean: build
 	$(BIN) destroy globex --auto-approve --delete-data
 
-test: vet images fuzz
+test: vet cross images fuzz
 	$(GO) test -count=1 -timeout 45m ./...
 	@# Restarts the Docker engine mid-apply, so it runs alone, last.
 	TENANTCTL_TEST_ENGINE_RESTART=1 $(GO) test -count=1 -timeout 10m -run IntegrationEngineRestart -v ./cmd/tenantctl/
+
+# The CLI for the machines ops run it from, built without cgo for each
+# system: bin/cross/tenantctl-OS-ARCH (.exe on Windows).
+CROSS_PLATFORMS := windows/amd64 darwin/arm64 darwin/amd64 linux/arm64
+.PHONY: cross
+cross:
+	@for p in $(CROSS_PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+		echo "build $$os/$$arch"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -o bin/cross/tenantctl-$$os-$$arch$$ext ./cmd/tenantctl || exit 1; \
+	done
 
 # A short fuzzing pass over the HCL loader and the plan-file reader.
 fuzz:

@@ -137,6 +137,7 @@ func (a *app) change(ws *workspace.Workspace, operation string, o runOptions, pl
 	return workspace.Change{
 		Operation: operation, Plan: planner, LockTimeout: o.lockTimeout,
 		Progress: a.progressLine(o),
+		Warn:     a.warn,
 		Review: func(p *plan.Plan) error {
 			if err := review(p); err != nil || !p.HasChanges() {
 				return err
@@ -191,6 +192,11 @@ func (v *view) close() {
 		v.live.Close()
 		v.live = nil
 	}
+}
+
+// warn prints a problem that does not fail the command.
+func (a *app) warn(err error) {
+	fmt.Fprintf(a.stderr, "%s %s\n", a.paint(a.stderr, "\x1b[33m", "Warning:"), err)
 }
 
 // withSummary adds apply.Summary's line to an error of the execution.

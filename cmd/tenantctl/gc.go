@@ -28,7 +28,7 @@ The master key is not needed.`,
 			}
 			defer ws.Close()
 			now := time.Now()
-			expired, live, err := smoke.GC(cmd.Context(), ws, smoke.GCOptions{DryRun: dryRun, Now: now, OnEvent: progress.Plain{W: a.stdout}.Event})
+			expired, live, err := smoke.GC(cmd.Context(), ws, smoke.GCOptions{DryRun: dryRun, Now: now, OnEvent: progress.Plain{W: a.stdout}.Event, Warn: a.warn})
 			for _, e := range expired {
 				fmt.Fprintf(a.stdout, "expired  %-16s host %s, expired %s (%s ago), %d objects\n", e.Tenant, e.Host, e.Expires.UTC().Format(time.RFC3339), now.Sub(e.Expires).Round(time.Second), e.Objects)
 			}

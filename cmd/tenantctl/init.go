@@ -22,7 +22,7 @@ and creates its master key, .tenantctl/master.key, never overwriting a file.
 In an existing project without a key it first asks the project's engines:
 if they hold tenants of the project, a new key is refused (those tenants were
 made with another key), unless --force.`,
-		Args:  cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			created, err := workspace.Init(cmd.Context(), a.chdir, name, force)
 			for _, c := range created {

@@ -13,10 +13,13 @@ func (a *app) forceUnlockCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "force-unlock TENANT LOCK_ID",
 		Short: "Break a tenant's lock left by a run that died on another machine",
-		Long: `A run that dies on this machine is noticed and its lock broken by the next
-run. One that died elsewhere leaves its lock until it is broken here: the lock
-id (shown in the "is locked" error) must match, so a live lock taken since is
-never broken by mistake.`,
+		Long: `A run that dies is noticed, and its lock broken by the next run, only when
+both ran on Linux in the same PID namespace of the same machine boot. One that
+died elsewhere (another machine or container, Windows, macOS, or a tenantctl
+older than the lock's process identity) leaves its lock until it is broken
+here: the lock id (shown in the "is locked" error) must match, so a live lock
+taken since is never broken by mistake. The run whose lock was broken leaves
+any newer lock in place when it ends, and warns.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := a.load(false)

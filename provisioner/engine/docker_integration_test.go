@@ -291,3 +291,25 @@ func TestIntegrationDockerRemoveNetworkAndVolume(t *testing.T) {
 		t.Errorf("after remove: %+v", o)
 	}
 }
+
+func TestIntegrationDockerVolumeLabels(t *testing.T) {
+	t.Parallel()
+	d := integrationDocker(t)
+	ctx := context.Background()
+	project := testProject(t, d)
+	v := resource.VolumeSpec{Name: resource.Name(project, "acme", "lock"), Labels: labels(project, "acme", resource.KindLock, resource.LabelLockID, "feed0001")}
+	if _, err := d.CreateVolume(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	got, found, err := d.VolumeLabels(ctx, v.Name)
+	if err != nil || !found || got[resource.LabelLockID] != "feed0001" || got[resource.LabelProject] != project {
+		t.Fatalf("VolumeLabels = %v, %v, %v; want the volume's labels", got, found, err)
+	}
+	if err := d.RemoveVolume(ctx, v.Name); err != nil {
+		t.Fatal(err)
+	}
+	got, found, err = d.VolumeLabels(ctx, v.Name)
+	if err != nil || found || got != nil {
+		t.Fatalf("VolumeLabels of a removed volume = %v, %v, %v; want not found and no error", got, found, err)
+	}
+}

@@ -141,6 +141,18 @@ func (d *Docker) CreateVolume(ctx context.Context, spec resource.VolumeSpec) (ma
 	return v.Labels, nil
 }
 
+// VolumeLabels inspects a volume; a missing one is found=false.
+func (d *Docker) VolumeLabels(ctx context.Context, name string) (map[string]string, bool, error) {
+	v, err := d.cli.VolumeInspect(ctx, name)
+	switch {
+	case cerrdefs.IsNotFound(err):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, fmt.Errorf("inspect volume %s: %w", name, err)
+	}
+	return v.Labels, true, nil
+}
+
 // RemoveVolume removes a volume by name; a missing one is success. A volume
 // in use is an error.
 func (d *Docker) RemoveVolume(ctx context.Context, name string) error {

@@ -39,6 +39,9 @@ type Engine interface {
 	// returned: the engine does this atomically per name, which makes it a
 	// test-and-set (see package lock).
 	CreateVolume(ctx context.Context, spec resource.VolumeSpec) (map[string]string, error)
+	// VolumeLabels returns a volume's labels, and found=false (and no
+	// error) when there is no volume of that name.
+	VolumeLabels(ctx context.Context, name string) (labels map[string]string, found bool, err error)
 	// RemoveVolume removes a volume by name; a missing one is not an error.
 	RemoveVolume(ctx context.Context, name string) error
 

@@ -30,6 +30,13 @@ func (v *volumes) CreateVolume(_ context.Context, s resource.VolumeSpec) (map[st
 	return s.Labels, nil
 }
 
+func (v *volumes) VolumeLabels(_ context.Context, name string) (map[string]string, bool, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	have, ok := v.m[name]
+	return have, ok, nil
+}
+
 func (v *volumes) RemoveVolume(_ context.Context, name string) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()

@@ -63,6 +63,13 @@ const (
 	LabelLockPID       = "tenantctl.lock.pid"
 	LabelLockSince     = "tenantctl.lock.since"
 	LabelLockOperation = "tenantctl.lock.operation"
+	// The holder's process beyond its PID (see package lock): the boot
+	// id of its machine, the inode of its PID namespace and its start
+	// time in clock ticks after boot. A holder is judged dead only by a
+	// run with the same boot id and PID namespace.
+	LabelLockBootID       = "tenantctl.lock.boot-id"
+	LabelLockPIDNamespace = "tenantctl.lock.pid-ns"
+	LabelLockStartTime    = "tenantctl.lock.start-time"
 )
 
 // Kind is the type of a Docker object.

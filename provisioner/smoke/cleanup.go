@@ -82,6 +82,7 @@ func (r *runner) destroy(ctx context.Context) error {
 			return r.ws.PlanDestroy(ctx, tenant, true)
 		},
 		Apply: apply.Options{OnEvent: r.cleanupEvent},
+		Warn:  r.warn,
 	})
 	return err
 }

@@ -215,3 +215,10 @@ func writeFile(t *testing.T, dir, name, text string) {
 		t.Fatal(err)
 	}
 }
+
+func (f *fakeEngine) VolumeLabels(ctx context.Context, name string) (map[string]string, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v, ok := f.volumes[name]
+	return v.Labels, ok, nil
+}

@@ -99,6 +99,9 @@ type GCOptions struct {
 	OnEvent func(apply.Event)
 	// Now is the time expiry is judged at; zero means time.Now().
 	Now time.Time
+	// Warn receives what went wrong without failing gc (a lock taken
+	// over while held).
+	Warn func(error)
 }
 
 // GC removes the ephemeral tenants of the project whose expiry has
@@ -144,6 +147,7 @@ func GC(ctx context.Context, ws *workspace.Workspace, opts GCOptions) (expired, 
 			return p, nil
 		},
 		Apply: apply.Options{OnEvent: opts.OnEvent},
+		Warn:  opts.Warn,
 	})
 	if err != nil {
 		return expired, live, err

@@ -35,6 +35,7 @@ func (r *runner) provision(runCtx context.Context) (*plan.TenantPlan, error) {
 			},
 			Progress: func(line string) { fmt.Fprintln(r.log, "  "+line) },
 			Apply:    apply.Options{HealthTimeout: r.opts.Timeout, OnEvent: r.event},
+			Warn:     r.warn,
 		})
 		if p == nil || (err != nil && !isApplyError(err)) {
 			r.stepFailed = true
@@ -68,6 +69,9 @@ func isApplyError(err error) bool {
 	var te *apply.TenantError
 	return errors.As(err, &te) || errors.Is(err, apply.ErrInterrupted)
 }
+
+// warn prints a problem that does not fail the run.
+func (r *runner) warn(err error) { fmt.Fprintf(r.log, "Warning: %s\n", err) }
 
 // event prints one apply event as an indented progress line.
 func (r *runner) event(e apply.Event) {

@@ -43,8 +43,7 @@ func (p *Peer) startDocker(ctx context.Context) error {
 		"--debug",
 	)
 	p.dockerd.Stdout, p.dockerd.Stderr = logf, logf
-	p.dockerd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := p.dockerd.Start(); err != nil {
+	if err := startInOwnGroup(p.dockerd); err != nil {
 		return err
 	}
 	go p.dockerd.Wait()
@@ -125,7 +124,7 @@ func (p *Peer) stopDocker() {
 		time.Sleep(200 * time.Millisecond)
 	}
 	if alive(p.dockerd.Process.Pid) {
-		syscall.Kill(-p.dockerd.Process.Pid, syscall.SIGKILL)
+		signalGroup(p.dockerd.Process.Pid, syscall.SIGKILL)
 	}
 }
 

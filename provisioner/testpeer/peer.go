@@ -5,7 +5,7 @@
 // reachable only through SSH, at an address on a veth pair, so its
 // containers, networks and published ports are on another network stack,
 // exactly as on a remote machine. It needs root, ip, nsenter, dockerd,
-// sshd and ssh-keygen; Available says what is missing.
+// sshd and ssh-keygen, on Linux; Available says what is missing.
 //
 // It is test support, imported only by _test.go files.
 package testpeer
@@ -49,6 +49,9 @@ type Peer struct {
 
 // Available reports why a peer cannot be started here, or nil.
 func Available() error {
+	if err := platformSupported(); err != nil {
+		return err
+	}
 	if os.Geteuid() != 0 {
 		return errors.New("testpeer needs root (network namespaces, dockerd)")
 	}

@@ -91,8 +91,7 @@ func (p *Peer) startSSH(ctx context.Context) error {
 	defer logf.Close()
 	p.sshd = p.inNetns(sshdPath, "-D", "-e", "-f", cfg)
 	p.sshd.Stdout, p.sshd.Stderr = logf, logf
-	p.sshd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := p.sshd.Start(); err != nil {
+	if err := startInOwnGroup(p.sshd); err != nil {
 		return err
 	}
 	go p.sshd.Wait()
@@ -115,7 +114,7 @@ func (p *Peer) SSHLog() string {
 // directory. It is safe to call on a half-started peer.
 func (p *Peer) Stop() error {
 	if p.sshd != nil && p.sshd.Process != nil {
-		syscall.Kill(-p.sshd.Process.Pid, syscall.SIGTERM)
+		signalGroup(p.sshd.Process.Pid, syscall.SIGTERM)
 	}
 	p.stopDocker()
 	killStrays(p.Dir)
@@ -140,7 +139,7 @@ func killStrays(dir string) {
 		}
 		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
 		if err == nil && strings.Contains(string(b), dir+"/") {
-			syscall.Kill(pid, syscall.SIGKILL)
+			killProcess(pid)
 		}
 	}
 }
@@ -152,7 +151,7 @@ func unmountUnder(dir string) {
 	for i := len(lines) - 1; i >= 0; i-- {
 		f := strings.Fields(lines[i])
 		if len(f) > 1 && strings.HasPrefix(f[1], dir+"/") {
-			syscall.Unmount(f[1], syscall.MNT_DETACH)
+			unmountLazily(f[1])
 		}
 	}
 }

@@ -35,6 +35,9 @@ type Change struct {
 	RecordKeys, ForgetKeys bool
 	// Apply tunes the execution.
 	Apply apply.Options
+	// Warn receives what went wrong without failing the run: a lock that
+	// was broken and taken by another run while this one held it.
+	Warn func(error)
 }
 
 // ErrChangedWhileLocking means another run changed a tenant between the
@@ -50,6 +53,9 @@ var ErrChangedWhileLocking = errors.New("the tenants changed on the engine while
 func (w *Workspace) Run(ctx context.Context, c Change) (*plan.Plan, error) {
 	if c.Progress == nil {
 		c.Progress = func(string) {}
+	}
+	if c.Warn == nil {
+		c.Warn = func(error) {}
 	}
 	p, partial, err := c.plan(ctx)
 	if err != nil {
@@ -116,14 +122,20 @@ func (c Change) plan(ctx context.Context) (p *plan.Plan, partial, err error) {
 
 // lockAndRecheck locks the tenants p changes, then plans again under the
 // locks and refuses if that plan differs from the reviewed one. It returns
-// the function that releases the locks.
+// the function that releases the locks, which passes a lock taken over
+// while held to c.Warn.
 func (w *Workspace) lockAndRecheck(ctx context.Context, p *plan.Plan, c Change) (func(), error) {
-	release, err := w.LockTenants(ctx, p, c.Operation, c.LockTimeout)
+	releaseLocks, err := w.LockTenants(ctx, p, c.Operation, c.LockTimeout)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, apply.ErrInterrupted
 		}
 		return nil, err
+	}
+	release := func() {
+		if err := releaseLocks(); err != nil {
+			c.Warn(err)
+		}
 	}
 	fresh, _, err := c.plan(ctx)
 	if err != nil {

@@ -13,8 +13,10 @@ import (
 
 // LockTenants takes the lock of every tenant the plan changes, on its
 // host, waiting up to timeout for each. On any failure it releases what it
-// took. The returned function releases them all.
-func (w *Workspace) LockTenants(ctx context.Context, p *plan.Plan, operation string, timeout time.Duration) (func(), error) {
+// took. The returned function releases them all; its error says which
+// locks could not be released or were broken while held (a
+// *lock.TakenOverError each), and the others are released all the same.
+func (w *Workspace) LockTenants(ctx context.Context, p *plan.Plan, operation string, timeout time.Duration) (func() error, error) {
 	engines, err := w.Engines()
 	if err != nil {
 		return nil, err
@@ -46,10 +48,14 @@ func (w *Workspace) LockTenants(ctx context.Context, p *plan.Plan, operation str
 		}()
 	}
 	wg.Wait()
-	release := func() {
+	release := func() error {
+		var errs []error
 		for _, l := range held {
-			l.Release(ctx)
+			if err := l.Release(ctx); err != nil {
+				errs = append(errs, err)
+			}
 		}
+		return errors.Join(errs...)
 	}
 	if len(errs) > 0 {
 		release()
