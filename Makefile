@@ -17,6 +17,7 @@ build:
 images:
 	bash examples/images/build-app.sh $(APP_VERSIONS)
 	bash examples/images/build-postgres.sh
+	bash examples/images/build-edge.sh
 
 # Build everything, apply the example tenants and print their URLs.
 demo: build images

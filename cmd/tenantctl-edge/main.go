@@ -10,11 +10,13 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/tenantctl/tenantctl/provisioner/edge"
 	"github.com/tenantctl/tenantctl/provisioner/edge/edgecmd"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version is edge.Version unless set at build time with
+// -ldflags "-X main.version=...".
+var version = edge.Version
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
