@@ -3,6 +3,8 @@ package apply
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +107,39 @@ func TestHungEngineCallFailsAfterItsBound(t *testing.T) {
 	}
 	if took > 2*time.Second {
 		t.Fatalf("the hung call took %s to fail, bound 200ms", took)
+	}
+}
+
+// The same against the Docker implementation: an engine address that
+// accepts connections and never answers.
+func TestStepOnAHungDockerEngineFailsAfterItsBound(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			go io.Copy(io.Discard, c)
+		}
+	}()
+	d, err := engine.NewDocker("tcp://" + l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	p := &plan.Plan{Tenants: []plan.TenantPlan{tenantPlan("acme")}}
+	start := time.Now()
+	err = Run(context.Background(), map[string]engine.Engine{"local": d}, p, Options{CallTimeout: 300 * time.Millisecond})
+	if !errors.Is(err, engine.ErrTimeout) || !strings.Contains(err.Error(), "create network internal") || !strings.Contains(err.Error(), "did not answer within 300ms") {
+		t.Fatalf("err = %v", err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Fatalf("took %s, bound 300ms", took)
 	}
 }
