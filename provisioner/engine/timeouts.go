@@ -53,9 +53,6 @@ func WithTimeouts(t Timeouts) Option {
 	}
 }
 
-// Timeouts are the bounds in use.
-func (d *Docker) Timeouts() Timeouts { return d.timeouts }
-
 // boundDial bounds every dial of transport by d's Dial timeout.
 func (d *Docker) boundDial(transport *http.Transport) {
 	next := transport.DialContext
