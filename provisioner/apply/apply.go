@@ -3,6 +3,11 @@
 // services it depends on are healthy, then removals — and tenants run in
 // parallel up to a bound. Every step reports an Event; renderers turn the
 // events into a live view or plain lines.
+//
+// A replaced container is created beside the old one first (replace.go),
+// so a spec the engine refuses leaves the old one running. Every step's
+// engine call is bounded (Options.CallTimeout), so a hung engine fails the
+// step instead of hanging the run.
 package apply
 
 import (
@@ -25,6 +30,9 @@ type Options struct {
 	// HealthTimeout bounds the wait for one service to become healthy
 	// (default 3 minutes).
 	HealthTimeout time.Duration
+	// CallTimeout bounds each engine call a step makes (default
+	// engine.DefaultTimeouts.Call).
+	CallTimeout time.Duration
 	// OnEvent receives every event; calls are serialized.
 	OnEvent func(Event)
 }
@@ -51,6 +59,9 @@ func Run(ctx context.Context, engines map[string]engine.Engine, p *plan.Plan, op
 	}
 	if opts.HealthTimeout <= 0 {
 		opts.HealthTimeout = 3 * time.Minute
+	}
+	if opts.CallTimeout <= 0 {
+		opts.CallTimeout = engine.DefaultTimeouts.Call
 	}
 	var mu sync.Mutex
 	emit := func(e Event) {

@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +23,12 @@ type fakeEngine struct {
 	failOn  string        // a step like "start acme_db" that fails
 	started chan struct{} // closed at the first container start, if set
 	hold    chan struct{} // if set, starts block until it is closed
+	// exists names containers that exist already: creating one fails
+	// with ErrContainerExists until it is removed.
+	exists map[string]bool
+	// hang makes starts block until their context ends, like an engine
+	// that accepted the request and never answers.
+	hang bool
 }
 
 func (f *fakeEngine) record(s string) error {
@@ -41,9 +48,18 @@ func (f *fakeEngine) CreateVolume(_ context.Context, s resource.VolumeSpec) (map
 	return s.Labels, f.record("volume " + s.Name)
 }
 func (f *fakeEngine) CreateContainer(_ context.Context, s resource.ContainerSpec) (string, error) {
+	f.mu.Lock()
+	taken := f.exists[s.Name]
+	f.mu.Unlock()
+	if taken {
+		return "", fmt.Errorf("create container %s: %w", s.Name, engine.ErrContainerExists)
+	}
 	return s.Name, f.record("create " + s.Name)
 }
-func (f *fakeEngine) StartContainer(_ context.Context, id string) error {
+func (f *fakeEngine) RenameContainer(_ context.Context, id, name string) error {
+	return f.record("rename " + id + " " + name)
+}
+func (f *fakeEngine) StartContainer(ctx context.Context, id string) error {
 	if f.started != nil {
 		f.mu.Lock()
 		select {
@@ -56,9 +72,16 @@ func (f *fakeEngine) StartContainer(_ context.Context, id string) error {
 	if f.hold != nil {
 		<-f.hold
 	}
+	if f.hang {
+		<-ctx.Done()
+		return fmt.Errorf("start container %s: %w", id, ctx.Err())
+	}
 	return f.record("start " + id)
 }
 func (f *fakeEngine) RemoveContainer(_ context.Context, id string) error {
+	f.mu.Lock()
+	delete(f.exists, id)
+	f.mu.Unlock()
 	return f.record("remove " + id)
 }
 func (f *fakeEngine) ContainerState(context.Context, string) (engine.State, error) {

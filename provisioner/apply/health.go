@@ -20,15 +20,16 @@ const logLines = 20
 // waitHealthy waits until the container is healthy: its engine health
 // check passes, its HTTP probe answers 2xx/3xx, or — with neither — it is
 // running. A container that exits, turns unhealthy or is not ready within
-// the timeout is an error carrying its last log lines.
-func waitHealthy(ctx context.Context, eng engine.Engine, id string, spec *resource.ContainerSpec, timeout time.Duration) error {
+// the timeout is an error carrying its last log lines. Each inspect is
+// bounded by callTimeout: a hung engine is an error of its own.
+func waitHealthy(ctx context.Context, eng engine.Engine, id string, spec *resource.ContainerSpec, timeout, callTimeout time.Duration) error {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	client := probeClient(eng)
 	lastProbe := ""
 	for {
-		st, err := eng.ContainerState(ctx, id)
+		st, err := inspect(ctx, eng, id, callTimeout)
 		if err != nil && ctx.Err() == nil {
 			return err
 		}
@@ -62,6 +63,14 @@ func waitHealthy(ctx context.Context, eng engine.Engine, id string, spec *resour
 		case <-time.After(pollInterval):
 		}
 	}
+}
+
+// inspect is one bounded ContainerState call.
+func inspect(ctx context.Context, eng engine.Engine, id string, bound time.Duration) (engine.State, error) {
+	ctx, cancel := context.WithTimeout(ctx, bound)
+	defer cancel()
+	st, err := eng.ContainerState(ctx, id)
+	return st, timedOut(ctx, err, bound)
 }
 
 // probe requests the HTTP health path once, at the address the probed

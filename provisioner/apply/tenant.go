@@ -160,42 +160,54 @@ func (r *tenantRun) containers(ops []plan.Operation, alreadyRemoved bool) error 
 }
 
 // container creates, replaces or starts one container and waits until it
-// is healthy.
+// is healthy. A replaced container whose network is replaced was removed
+// already (alreadyRemoved): it is simply created anew.
 func (r *tenantRun) container(op plan.Operation, alreadyRemoved bool) error {
 	spec := op.Container
 	id := op.Existing
-	switch op.Action {
-	case plan.Replace:
-		if !alreadyRemoved {
-			if err := r.step("remove container "+op.ID.Name, func(ctx context.Context) error { return r.eng.RemoveContainer(ctx, op.Existing) }); err != nil {
-				return err
-			}
-		}
-		fallthrough
-	case plan.Create:
-		if err := r.step("create container "+op.ID.Name, func(ctx context.Context) (err error) {
+	var err error
+	switch {
+	case op.Action == plan.Replace && !alreadyRemoved:
+		id, err = r.replace(op)
+	case op.Action == plan.Replace || op.Action == plan.Create:
+		err = r.step("create container "+op.ID.Name, func(ctx context.Context) (err error) {
 			id, err = r.eng.CreateContainer(ctx, *spec)
 			return err
-		}); err != nil {
-			return err
-		}
+		})
+	}
+	if err != nil {
+		return err
 	}
 	if err := r.step("start container "+op.ID.Name, func(ctx context.Context) error { return r.eng.StartContainer(ctx, id) }); err != nil {
 		return err
 	}
 	return r.wait("wait for "+op.ID.Name+" healthy", func(ctx context.Context) error {
-		return waitHealthy(ctx, r.eng, id, spec, r.opts.HealthTimeout)
+		return waitHealthy(ctx, r.eng, id, spec, r.opts.HealthTimeout, r.opts.CallTimeout)
 	})
 }
 
-// step runs one engine change. It is not started once the run is
-// interrupted, but a started step always finishes: its context is not
-// cancelled with the run's.
+// step runs one engine change: one engine call (two or three when a
+// leftover is cleared first). It is not started once the run is
+// interrupted, but a started step finishes: its context is not cancelled
+// with the run's. It is bounded by CallTimeout instead, so a hung engine
+// fails the step rather than the run hanging.
 func (r *tenantRun) step(name string, fn func(context.Context) error) error {
 	if r.ctx.Err() != nil {
 		return fmt.Errorf("%w: %s", errSkipped, name)
 	}
-	return r.timed(name, func() error { return fn(context.WithoutCancel(r.ctx)) })
+	return r.timed(name, func() error {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), r.opts.CallTimeout)
+		defer cancel()
+		return timedOut(ctx, fn(ctx), r.opts.CallTimeout)
+	})
+}
+
+// timedOut says so when err came from ctx's deadline of bound.
+func timedOut(ctx context.Context, err error, bound time.Duration) error {
+	if err == nil || !errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, engine.ErrTimeout) {
+		return err
+	}
+	return fmt.Errorf("%w; %w within %s", err, engine.ErrTimeout, bound)
 }
 
 // wait runs a wait that an interruption may cut short: it changes nothing.

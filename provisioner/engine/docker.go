@@ -23,6 +23,7 @@ type Docker struct {
 	// counting is the transport that counts requests; tests may wrap
 	// what it forwards to.
 	counting *countingTransport
+	timeouts Timeouts
 	// remote is set for an engine reached over SSH (docker_ssh.go).
 	remote *remote
 }
@@ -34,8 +35,9 @@ var _ Engine = (*Docker)(nil)
 // else the local socket). DOCKER_CERT_PATH, DOCKER_TLS_VERIFY and
 // DOCKER_API_VERSION are honoured as client.FromEnv does. The API version
 // is negotiated on the first request (or by Ping), so a newer client library
-// works against an older engine. No request is made here.
-func NewDocker(host string) (*Docker, error) {
+// works against an older engine. Every request is bounded (see Timeouts).
+// No request is made here.
+func NewDocker(host string, opts ...Option) (*Docker, error) {
 	if host == "" {
 		host = os.Getenv(client.EnvOverrideHost)
 	}
@@ -46,13 +48,18 @@ func NewDocker(host string) (*Docker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docker host %s: %w", host, err)
 	}
-	return newDocker(host, transport, scheme)
+	return newDocker(host, transport, scheme, opts)
 }
 
-// newDocker builds the client for host over transport, counting requests.
-func newDocker(host string, transport *http.Transport, scheme string) (*Docker, error) {
-	d := &Docker{transport: transport}
-	d.counting = &countingTransport{next: transport, calls: &d.calls}
+// newDocker builds the client for host over transport, counting requests
+// and bounding each one's dial and its wait for an answer.
+func newDocker(host string, transport *http.Transport, scheme string, opts []Option) (*Docker, error) {
+	d := &Docker{transport: transport, timeouts: DefaultTimeouts}
+	for _, o := range opts {
+		o(d)
+	}
+	d.boundDial(transport)
+	d.counting = &countingTransport{next: &answerBound{next: transport, timeouts: &d.timeouts}, calls: &d.calls}
 	httpClient := &http.Client{
 		Transport:     d.counting,
 		CheckRedirect: client.CheckRedirect,

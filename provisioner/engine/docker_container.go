@@ -181,6 +181,19 @@ func (d *Docker) RemoveContainer(ctx context.Context, id string) error {
 	return fmt.Errorf("remove container %s: %w", id, err)
 }
 
+// RenameContainer gives a container a new name; the engine does it at
+// once, running or not. A name held by another container is an error
+// wrapping ErrContainerExists.
+func (d *Docker) RenameContainer(ctx context.Context, id, name string) error {
+	if err := d.cli.ContainerRename(ctx, id, name); err != nil {
+		if isNameConflict(err) {
+			return fmt.Errorf("rename container %s to %s: %w: %w", id, name, ErrContainerExists, err)
+		}
+		return fmt.Errorf("rename container %s to %s: %w", id, name, err)
+	}
+	return nil
+}
+
 // ContainerState inspects one container.
 func (d *Docker) ContainerState(ctx context.Context, id string) (State, error) {
 	info, err := d.cli.ContainerInspect(ctx, id)

@@ -37,17 +37,23 @@ type ImageTransfer interface {
 
 var _ ImageTransfer = (*Docker)(nil)
 
-// ImageSave streams ref from the engine.
+// ImageSave streams ref from the engine. The whole transfer, until the
+// stream is closed, is bounded by the Image timeout.
 func (d *Docker) ImageSave(ctx context.Context, ref string) (io.ReadCloser, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeouts.Image)
 	rc, err := d.cli.ImageSave(ctx, []string{ref})
 	if err != nil {
+		cancel()
 		return nil, fmt.Errorf("save image %s: %w", ref, err)
 	}
-	return rc, nil
+	return &cancelOnClose{ReadCloser: rc, cancel: cancel}, nil
 }
 
-// ImageLoad loads a docker save stream into the engine.
+// ImageLoad loads a docker save stream into the engine, within the Image
+// timeout.
 func (d *Docker) ImageLoad(ctx context.Context, r io.Reader) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeouts.Image)
+	defer cancel()
 	resp, err := d.cli.ImageLoad(ctx, r, client.ImageLoadWithQuiet(true))
 	if err != nil {
 		return fmt.Errorf("load image: %w", err)
@@ -56,8 +62,11 @@ func (d *Docker) ImageLoad(ctx context.Context, r io.Reader) error {
 	return messageStreamError(resp.Body)
 }
 
-// ImagePull pulls ref and waits for the pull to end.
+// ImagePull pulls ref and waits for the pull to end, within the Image
+// timeout.
 func (d *Docker) ImagePull(ctx context.Context, ref string) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeouts.Image)
+	defer cancel()
 	rc, err := d.cli.ImagePull(ctx, ref, image.PullOptions{})
 	if err != nil {
 		return fmt.Errorf("pull image %s: %w", ref, err)

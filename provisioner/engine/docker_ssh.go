@@ -25,7 +25,7 @@ type remote struct {
 // the unix socket on the remote host (direct-streamlocal), so the host
 // needs nothing but sshd and a Docker engine. The engine owns conn: Close
 // closes it. No request is made here.
-func NewDockerSSH(conn *sshx.Client, socket string) (*Docker, error) {
+func NewDockerSSH(conn *sshx.Client, socket string, opts ...Option) (*Docker, error) {
 	t := &http.Transport{
 		MaxIdleConns:    6,
 		IdleConnTimeout: 30 * time.Second,
@@ -34,7 +34,7 @@ func NewDockerSSH(conn *sshx.Client, socket string) (*Docker, error) {
 		},
 	}
 	// The host is only for the client's URL building; dialling is ours.
-	d, err := newDocker("unix://"+socket, t, "http")
+	d, err := newDocker("unix://"+socket, t, "http", opts)
 	if err != nil {
 		return nil, err
 	}

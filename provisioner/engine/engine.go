@@ -1,9 +1,10 @@
 // Package engine is tenantctl's narrow view of a container engine: observe
 // one project's objects with a fixed number of list calls (and, when a
 // plan must choose a host port, one more for the ports of everything else
-// on the host), and create, start, remove and exec into single objects.
-// The Docker implementation lives in docker.go; unit tests of pure logic
-// may fake this interface.
+// on the host), and create, start, rename, remove and exec into single
+// objects. The Docker implementation lives in docker.go; every request it
+// makes is bounded (timeouts.go). Unit tests of pure logic may fake this
+// interface.
 package engine
 
 import (
@@ -55,6 +56,9 @@ type Engine interface {
 	// RemoveContainer stops and removes a container, never its volumes; a
 	// missing one is not an error.
 	RemoveContainer(ctx context.Context, id string) error
+	// RenameContainer gives a container a new name. If another container
+	// has that name the error wraps ErrContainerExists.
+	RenameContainer(ctx context.Context, id, name string) error
 
 	// ContainerState inspects one container: its state, health and config.
 	ContainerState(ctx context.Context, id string) (State, error)

@@ -16,10 +16,14 @@ type observedTenant struct {
 	networks   map[string]resource.Network     // by role
 	volumes    map[string]resource.Volume      // by volume id ("db.data")
 	containers map[string][]resource.Container // by service
+	// pending are replacements an interrupted apply left before switching
+	// them in (resource.Container.Pending), by service; never the
+	// service's container.
+	pending map[string][]resource.Container
 }
 
 func (o *observedTenant) empty() bool {
-	return len(o.networks) == 0 && len(o.volumes) == 0 && len(o.containers) == 0
+	return len(o.networks) == 0 && len(o.volumes) == 0 && len(o.containers) == 0 && len(o.pending) == 0
 }
 
 // indexObserved groups a host's objects by tenant.
@@ -29,7 +33,7 @@ func indexObserved(obs *resource.Observed) map[string]*observedTenant {
 		name := labels[resource.LabelTenant]
 		t := idx[name]
 		if t == nil {
-			t = &observedTenant{networks: map[string]resource.Network{}, volumes: map[string]resource.Volume{}, containers: map[string][]resource.Container{}}
+			t = &observedTenant{networks: map[string]resource.Network{}, volumes: map[string]resource.Volume{}, containers: map[string][]resource.Container{}, pending: map[string][]resource.Container{}}
 			idx[name] = t
 		}
 		return t
@@ -43,6 +47,10 @@ func indexObserved(obs *resource.Observed) map[string]*observedTenant {
 	for _, c := range obs.Containers {
 		t := get(c.Labels)
 		svc := c.Labels[resource.LabelService]
+		if c.Pending() {
+			t.pending[svc] = append(t.pending[svc], c)
+			continue
+		}
 		t.containers[svc] = append(t.containers[svc], c)
 	}
 	delete(idx, "")

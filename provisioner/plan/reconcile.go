@@ -171,7 +171,7 @@ func reconcileTenant(name, host string, d *desiredTenant, obs *observedTenant) T
 	for i := range d.containers {
 		spec := &d.containers[i]
 		wantedServices[spec.Service] = true
-		tp.Operations = append(tp.Operations, reconcileContainer(name, spec, d.dependsOn[spec.Service], obs.containers[spec.Service], replacedNetwork, tp.New)...)
+		tp.Operations = append(tp.Operations, reconcileContainer(name, spec, d.dependsOn[spec.Service], obs.containers[spec.Service], len(obs.pending[spec.Service]) > 0, replacedNetwork, tp.New)...)
 	}
 	for _, svc := range sortedKeys(obs.containers) {
 		if wantedServices[svc] {
@@ -181,6 +181,7 @@ func reconcileTenant(name, host string, d *desiredTenant, obs *observedTenant) T
 			removals = append([]Operation{{Action: Delete, ID: resource.ID{Kind: resource.KindContainer, Tenant: name, Name: svc}, Existing: c.ID, Causes: []string{"service no longer in the template"}}}, removals...)
 		}
 	}
+	removals = append(leftoverRemovals(name, obs.pending), removals...)
 	sortRemovals(removals)
 	tp.Operations = append(tp.Operations, removals...)
 	return tp
@@ -209,12 +210,33 @@ func networkCause(have resource.Network, spec *resource.NetworkSpec) string {
 	return "network spec changed"
 }
 
+// leftoverRemovals removes the replacements an interrupted apply created
+// but never switched in. They are removed rather than adopted: one was
+// never started, so it holds nothing (data lives in named volumes), it may
+// have been made from a spec that is no longer wanted, and planning from
+// the containers under their final names alone keeps one rule — a
+// service's container is the one with its name. Re-creating costs one
+// engine call.
+func leftoverRemovals(tenant string, pending map[string][]resource.Container) []Operation {
+	var ops []Operation
+	for _, svc := range sortedKeys(pending) {
+		for _, c := range pending[svc] {
+			ops = append(ops, Operation{Action: Delete, ID: resource.ID{Kind: resource.KindContainer, Tenant: tenant, Name: svc}, Existing: c.ID,
+				Causes: []string{"replacement " + c.Name + " left by an interrupted apply"}})
+		}
+	}
+	return ops
+}
+
 // reconcileContainer plans one service's container.
-func reconcileContainer(tenant string, spec *resource.ContainerSpec, deps []string, have []resource.Container, networkReplaced, newTenant bool) []Operation {
+func reconcileContainer(tenant string, spec *resource.ContainerSpec, deps []string, have []resource.Container, leftover, networkReplaced, newTenant bool) []Operation {
 	id := resource.ID{Kind: resource.KindContainer, Tenant: tenant, Name: spec.Service}
 	if len(have) == 0 {
 		cause := createCause(newTenant)
-		if !newTenant {
+		switch {
+		case leftover:
+			cause = "container missing: an apply was interrupted while replacing it"
+		case !newTenant:
 			cause = "container missing (removed by hand?)"
 		}
 		return []Operation{{Action: Create, ID: id, Container: spec, DependsOn: deps, Causes: []string{cause}}}
@@ -389,6 +411,8 @@ func orphanPlan(name, host string, obs *observedTenant, prune bool) TenantPlan {
 			tp.Operations = append(tp.Operations, Operation{Action: action, ID: resource.ID{Kind: resource.KindContainer, Tenant: name, Name: svc}, Existing: c.ID, Causes: []string{cause}})
 		}
 	}
+	// Left-over replacements are removed whatever the rest: never wanted.
+	tp.Operations = append(tp.Operations, leftoverRemovals(name, obs.pending)...)
 	for _, role := range sortedKeys(obs.networks) {
 		tp.Operations = append(tp.Operations, Operation{Action: action, ID: resource.ID{Kind: resource.KindNetwork, Tenant: name, Name: role}, Existing: obs.networks[role].ID, Causes: []string{cause}})
 	}

@@ -34,6 +34,13 @@ const (
 	// smoke run), and LabelExpires holds its expiry time (RFC 3339, UTC).
 	LabelEphemeral = "tenantctl.ephemeral"
 	LabelExpires   = "tenantctl.expires"
+	// LabelReplacement, on a container made to replace another, holds the
+	// temporary name it was created under (see PendingName). While the
+	// container still has that name it is a pending replacement — an apply
+	// was interrupted before switching it in — and not the service's
+	// container: status ignores it and the next apply removes it. The
+	// label stays after the switch; the name is what tells.
+	LabelReplacement = "tenantctl.replacement"
 	// LabelUserPrefix prefixes a tenant's own labels (tenantctl.label.tier).
 	LabelUserPrefix = "tenantctl.label."
 )

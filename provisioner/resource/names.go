@@ -8,6 +8,12 @@ func Name(project, tenant, part string) string {
 	return project + "_" + tenant + "_" + part
 }
 
+// PendingName is the temporary name of a replacement for the container
+// called name: it is created beside the old one under this name, and
+// renamed to name once the old one is removed. No part of a container's
+// name contains ".", so it cannot collide with a name Name makes.
+func PendingName(name string) string { return name + ".next" }
+
 // ID identifies a resource in a plan, e.g. "container acme/app".
 type ID struct {
 	Kind   Kind

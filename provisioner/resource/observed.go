@@ -64,6 +64,13 @@ type Container struct {
 	Config *ContainerConfig
 }
 
+// Pending reports whether the container is a replacement not switched in
+// yet: it still has the temporary name it was created under.
+func (c Container) Pending() bool {
+	name := c.Labels[LabelReplacement]
+	return name != "" && c.Name == name
+}
+
 // ContainerConfig is what only an inspect shows of a container. Env
 // values may be secrets: compare them, never print them.
 type ContainerConfig struct {

@@ -126,13 +126,16 @@ type objects struct {
 	volumes    int
 }
 
+// tenantObjects is a tenant's share of obs. A pending replacement (left by
+// an interrupted apply) is not one of its containers: it never served, and
+// the next apply removes it; the plan's deletion of it is a reason.
 func tenantObjects(obs *resource.Observed, tenant string) objects {
 	var o objects
 	if obs == nil {
 		return o
 	}
 	for _, c := range obs.Containers {
-		if c.Labels[resource.LabelTenant] == tenant {
+		if c.Labels[resource.LabelTenant] == tenant && !c.Pending() {
 			o.containers = append(o.containers, c)
 		}
 	}

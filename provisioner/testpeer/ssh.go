@@ -166,7 +166,7 @@ func (p *Peer) DropSSHConnections() (int, error) {
 	}
 	sessions := childrenOf(p.sshd.Process.Pid)
 	for _, pid := range sessions {
-		syscall.Kill(pid, syscall.SIGKILL)
+		killProcess(pid)
 	}
 	err := waitFor(context.Background(), 10*time.Second, "the end of the cut SSH sessions", func() bool {
 		for _, pid := range sessions {
