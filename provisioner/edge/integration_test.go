@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -109,14 +113,38 @@ func waitFor(t *testing.T, what string, timeout time.Duration, check func() stri
 	}
 }
 
-// fetch sends GET / with Host host to the published address.
+// fetch sends GET / with Host host to the published address, over plain
+// HTTP (redirects not followed).
 func fetch(addr, host string) (int, string, error) {
-	req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/", nil)
+	c := &http.Client{
+		Timeout:       5 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return fetchWith(c, "http://"+addr+"/", host)
+}
+
+// fetchTLS sends GET https://sni/ with Host host to the published HTTPS
+// address, trusting pool.
+func fetchTLS(addr string, pool *x509.CertPool, sni, host string) (int, string, error) {
+	c := &http.Client{
+		Timeout: 5 * time.Second,
+		Transport: &http.Transport{
+			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+			},
+			TLSClientConfig: &tls.Config{RootCAs: pool},
+		},
+	}
+	return fetchWith(c, "https://"+sni+"/", host)
+}
+
+// fetchWith sends GET url with Host host through c.
+func fetchWith(c *http.Client, url, host string) (int, string, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
 		return 0, "", err
 	}
 	req.Host = host
-	c := &http.Client{Timeout: 5 * time.Second}
 	resp, err := c.Do(req)
 	if err != nil {
 		return 0, "", err
@@ -126,12 +154,28 @@ func fetch(addr, host string) (int, string, error) {
 	return resp.StatusCode, string(b), err
 }
 
-// publishedAddr returns the loopback address the proxy's port 8080 is
+// publishedAddr returns the loopback address the proxy's port is
 // published on (it may change when the container restarts).
-func publishedAddr(t *testing.T, proxy string) string {
+func publishedAddr(t *testing.T, proxy, port string) string {
 	t.Helper()
-	out := mustDocker(t, "port", proxy, "8080/tcp")
+	out := mustDocker(t, "port", proxy, port+"/tcp")
 	return strings.Fields(out)[0]
+}
+
+// localCA copies the proxy's local CA certificate out of its volume.
+func localCA(t *testing.T, proxy string) *x509.CertPool {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "ca.pem")
+	mustDocker(t, "cp", proxy+":/data/local-ca/ca.pem", dst)
+	b, err := os.ReadFile(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		t.Fatalf("no certificate in the proxy's ca.pem")
+	}
+	return pool
 }
 
 func TestIntegrationEdgeContainer(t *testing.T) {
@@ -160,22 +204,24 @@ func TestIntegrationEdgeContainer(t *testing.T) {
 	rand.Read(pw)
 	password := hex.EncodeToString(pw)
 
-	net := project + "-net"
-	mustDocker(t, "network", "create", "--label", label, net)
-	mustDocker(t, "run", "-d", "--name", project+"-db", "--label", label, "--network", net, "--network-alias", "db",
+	network := project + "-net"
+	mustDocker(t, "network", "create", "--label", label, network)
+	mustDocker(t, "run", "-d", "--name", project+"-db", "--label", label, "--network", network, "--network-alias", "db",
 		"-e", "POSTGRES_USER=app", "-e", "POSTGRES_PASSWORD="+password, "-e", "POSTGRES_DB=app", postgresImage)
 	dbURL := "postgres://app:" + password + "@db:5432/app?sslmode=disable"
 	for _, tenant := range []string{"acme", "globex"} {
-		mustDocker(t, "run", "-d", "--name", project+"-"+tenant, "--label", label, "--network", net,
+		mustDocker(t, "run", "-d", "--name", project+"-"+tenant, "--label", label, "--network", network,
 			"-e", "DATABASE_URL="+dbURL, "-e", "TENANT_NAME="+tenant, appImage)
 	}
 	vol := project + "-data"
 	mustDocker(t, "volume", "create", "--label", label, vol)
 	proxy := project + "-edge"
-	mustDocker(t, "run", "-d", "--name", proxy, "--label", label, "--network", net,
-		"-v", vol+":/data", "-p", "127.0.0.1::8080",
+	mustDocker(t, "run", "-d", "--name", proxy, "--label", label, "--network", network,
+		"-v", vol+":/data", "-p", "127.0.0.1::8080", "-p", "127.0.0.1::8443",
 		"--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--read-only",
-		ImageRepository+":"+Version)
+		ImageRepository+":"+Version,
+		"serve", "--data", "/data", "--http", ":8080", "--https", ":8443",
+		"--tls", "local-ca", "--local-ca-name", project, "--local-ca-domain", "tenants.test")
 	if user := mustDocker(t, "inspect", "-f", "{{.Config.User}}", proxy); user == "" || strings.HasPrefix(user, "0") || user == "root" {
 		t.Errorf("proxy runs as %q, want a non-root user", user)
 	}
@@ -201,11 +247,13 @@ func TestIntegrationEdgeContainer(t *testing.T) {
 		}
 	}
 
+	pool := localCA(t, proxy)
 	checkRoutes := func(when string) {
-		addr := publishedAddr(t, proxy)
+		addr := publishedAddr(t, proxy, "8443")
 		for _, tenant := range []string{"acme", "globex"} {
+			host := tenant + ".tenants.test"
 			waitFor(t, when+": "+tenant+" through the proxy", 90*time.Second, func() string {
-				status, body, err := fetch(addr, tenant+".tenants.test")
+				status, body, err := fetchTLS(addr, pool, host, host)
 				if err != nil {
 					return err.Error()
 				}
@@ -215,7 +263,15 @@ func TestIntegrationEdgeContainer(t *testing.T) {
 				return ""
 			})
 		}
-		status, body, err := fetch(addr, "nobody.tenants.test")
+		// A connection opened for acme never carries globex's requests.
+		if status, body, err := fetchTLS(addr, pool, "acme.tenants.test", "globex.tenants.test"); err != nil || status != http.StatusMisdirectedRequest || strings.Contains(body, "tenant: ") {
+			t.Errorf("%s: SNI acme, Host globex: %d %v %.80q; want 421", when, status, err, body)
+		}
+		plain := publishedAddr(t, proxy, "8080")
+		if status, _, err := fetch(plain, "acme.tenants.test"); err != nil || status != http.StatusPermanentRedirect {
+			t.Errorf("%s: plain HTTP: %d %v, want a redirect to HTTPS", when, status, err)
+		}
+		status, body, err := fetch(plain, "nobody.tenants.test")
 		if err != nil || status != 404 || strings.Contains(body, "acme") || strings.Contains(body, "globex") {
 			t.Errorf("%s: unknown host: %d %v, body %q", when, status, err, body)
 		}
@@ -225,11 +281,11 @@ func TestIntegrationEdgeContainer(t *testing.T) {
 	// Maintenance for acme only.
 	var m MaintenanceResult
 	ctlExec(t, proxy, &m, "maintenance", "on", "acme", "--message", "Upgrading the database")
-	addr := publishedAddr(t, proxy)
-	if status, body, _ := fetch(addr, "acme.tenants.test"); status != 503 || !strings.Contains(body, "Upgrading the database") {
+	addr := publishedAddr(t, proxy, "8443")
+	if status, body, _ := fetchTLS(addr, pool, "acme.tenants.test", "acme.tenants.test"); status != 503 || !strings.Contains(body, "Upgrading the database") {
 		t.Errorf("maintenance: %d %.200q", status, body)
 	}
-	if status, _, _ := fetch(addr, "globex.tenants.test"); status != 200 {
+	if status, _, _ := fetchTLS(addr, pool, "globex.tenants.test", "globex.tenants.test"); status != 200 {
 		t.Errorf("globex during acme's maintenance: %d", status)
 	}
 	ctlExec(t, proxy, &m, "maintenance", "off", "acme")
@@ -237,6 +293,7 @@ func TestIntegrationEdgeContainer(t *testing.T) {
 	// A restart of the proxy loses nothing: the routes are in its volume.
 	mustDocker(t, "restart", "-t", "5", proxy)
 	waitPing()
+	// The same CA (kept in the volume) still vouches for the proxy.
 	checkRoutes("after docker restart")
 	var st StatsResult
 	ctlExec(t, proxy, &st, "stats", "acme")
@@ -246,7 +303,7 @@ func TestIntegrationEdgeContainer(t *testing.T) {
 
 	// A stopped backend gets the 503 page naming the tenant, not an error.
 	mustDocker(t, "stop", "-t", "2", project+"-acme")
-	status, body, err := fetch(publishedAddr(t, proxy), "acme.tenants.test")
+	status, body, err := fetchTLS(publishedAddr(t, proxy, "8443"), pool, "acme.tenants.test", "acme.tenants.test")
 	if err != nil || status != 503 || !strings.Contains(body, "Site: acme") {
 		t.Errorf("acme stopped: %d %v %.200q", status, err, body)
 	}

@@ -2,6 +2,8 @@ package edge
 
 import (
 	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -134,6 +136,19 @@ func (rt *Router) Lookup(host string) (Route, bool) {
 		return Route{}, false
 	}
 	return e.route.clone(), true
+}
+
+// errNotRouted is HostPolicy's refusal; it names nothing.
+var errNotRouted = errors.New("host not routed here")
+
+// HostPolicy returns nil for a host that has a route and an error for any
+// other. Its signature is certs.HostPolicy's: pass rt.HostPolicy to
+// certs.New so that certificates are issued for routed hosts only.
+func (rt *Router) HostPolicy(_ context.Context, host string) error {
+	if _, ok := rt.Lookup(host); !ok {
+		return errNotRouted
+	}
+	return nil
 }
 
 // commit saves next and makes it the table served. The caller holds mu.

@@ -2,6 +2,7 @@ package edge
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -256,5 +257,19 @@ func TestSetRouteConflicts(t *testing.T) {
 	}
 	if r, ok := rt.Lookup("Shop.Acme.Test.:443"); !ok || r.Tenant != "acme" {
 		t.Errorf("Lookup = %+v, %v", r, ok)
+	}
+}
+
+func TestHostPolicy(t *testing.T) {
+	rt, _, _, _ := twoTenants(t)
+	for _, h := range []string{"acme.example.com", "SHOP.acme.test.", "globex.example.com:443"} {
+		if err := rt.HostPolicy(context.Background(), h); err != nil {
+			t.Errorf("HostPolicy(%q) = %v, want nil", h, err)
+		}
+	}
+	for _, h := range []string{"nobody.example.com", "example.com", ""} {
+		if err := rt.HostPolicy(context.Background(), h); err == nil || strings.Contains(err.Error(), "acme") {
+			t.Errorf("HostPolicy(%q) = %v, want a refusal that names nothing", h, err)
+		}
 	}
 }

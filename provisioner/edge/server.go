@@ -42,6 +42,10 @@ type Config struct {
 	Version string
 	// Logger gets the proxy's log; nil means slog.Default().
 	Logger *slog.Logger
+	// Router, when set, is the route table to serve (opened with
+	// OpenRouter on DataDir, so that its HostPolicy could be given to the
+	// certs package before the Server is made); nil opens one.
+	Router *Router
 }
 
 // Server is a running edge proxy: its router, listeners and admin API.
@@ -71,15 +75,18 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.TLS != nil && cfg.TLS.GetCertificate == nil && len(cfg.TLS.Certificates) == 0 {
 		return nil, errors.New("TLS configuration has no certificate and no GetCertificate")
 	}
-	rt, err := OpenRouter(Options{DataDir: cfg.DataDir, RetryAfter: cfg.RetryAfter, Logger: cfg.Logger})
-	if err != nil {
-		return nil, err
+	rt := cfg.Router
+	if rt == nil {
+		var err error
+		rt, err = OpenRouter(Options{DataDir: cfg.DataDir, RetryAfter: cfg.RetryAfter, Logger: cfg.Logger})
+		if err != nil {
+			return nil, err
+		}
 	}
 	return &Server{cfg: cfg, router: rt, log: cfg.Logger, addrs: map[string]net.Addr{}, errs: make(chan error, 3)}, nil
 }
 
-// Router returns the server's router, for the certs package's host policy
-// (Router.Lookup).
+// Router returns the server's router.
 func (s *Server) Router() *Router { return s.router }
 
 // Listener names for Addr.

@@ -3,6 +3,8 @@ package edgecmd
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -35,9 +37,9 @@ func freePort(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// serve runs `serve` on a new data directory until the test ends and
-// returns the directory and the HTTP address.
-func serve(t *testing.T) (string, string) {
+// serve runs `serve` with extra flags on a new data directory until the
+// test ends and returns the directory and the HTTP address.
+func serve(t *testing.T, extra ...string) (string, string) {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "edgecmd")
 	if err != nil {
@@ -48,7 +50,7 @@ func serve(t *testing.T) (string, string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
-		code, _, _ := run(ctx, "serve", "--data", dir, "--http", addr)
+		code, _, _ := run(ctx, append([]string{"serve", "--data", dir, "--http", addr}, extra...)...)
 		done <- code
 	}()
 	t.Cleanup(func() {
@@ -144,6 +146,9 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"frobnicate"}, ExitUsage},
 		{[]string{"serve", "--https", ":0", "--data", nowhere}, ExitUsage},
 		{[]string{"serve", "--tls-cert", "a.pem", "--data", nowhere}, ExitUsage},
+		{[]string{"serve", "--tls", "magic", "--data", nowhere}, ExitUsage},
+		{[]string{"serve", "--tls", "files", "--tls-cert", "a.pem", "--data", nowhere}, ExitUsage},
+		{[]string{"serve", "--tls", "files", "--tls-cert", "/no/a.pem", "--tls-key", "/no/a.key", "--data", nowhere, "--http", ""}, ExitFailed},
 		{[]string{"serve", "--data", nowhere, "--http", "256.0.0.1:1"}, ExitFailed},
 	}
 	for _, c := range cases {
@@ -159,5 +164,57 @@ func TestExitCodes(t *testing.T) {
 	var apiErr edge.APIError
 	if json.Unmarshal([]byte(out), &apiErr) != nil || apiErr.Code != "unreachable" {
 		t.Errorf("unreachable ping printed %s", out)
+	}
+}
+
+func TestServeLocalCA(t *testing.T) {
+	httpsAddr := freePort(t)
+	dir, addr := serve(t, "--tls", "local-ca", "--https", httpsAddr, "--redirect-port", "8443", "--hsts", "1h")
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "acme app, proto %s\n", r.Header.Get("X-Forwarded-Proto"))
+	}))
+	defer backend.Close()
+	if code, out, _ := run(context.Background(), "ctl", "--data", dir, "set", "acme", "--backend", backend.Listener.Addr().String(), "--host", "acme.tenants.test"); code != 0 {
+		t.Fatalf("set: %s", out)
+	}
+	caPEM, err := os.ReadFile(filepath.Join(dir, "local-ca", "ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	client := &http.Client{
+		Transport: &http.Transport{
+			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				return (&net.Dialer{}).DialContext(ctx, "tcp", httpsAddr)
+			},
+			TLSClientConfig: &tls.Config{RootCAs: pool},
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	resp, err := client.Get("https://acme.tenants.test/")
+	if err != nil {
+		t.Fatalf("HTTPS with the local CA: %v", err)
+	}
+	body := new(bytes.Buffer)
+	body.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || body.String() != "acme app, proto https\n" || resp.Header.Get("Strict-Transport-Security") != "max-age=3600" {
+		t.Errorf("HTTPS: %d %q HSTS %q", resp.StatusCode, body, resp.Header.Get("Strict-Transport-Security"))
+	}
+	// No certificate for a host with no route: the handshake fails.
+	if _, err := client.Get("https://nobody.tenants.test/"); err == nil {
+		t.Error("HTTPS for an unrouted host: no error")
+	}
+	// Plain HTTP redirects to the public HTTPS port.
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/x", nil)
+	req.Host = "acme.tenants.test"
+	resp, err = (&http.Client{CheckRedirect: client.CheckRedirect}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusPermanentRedirect || resp.Header.Get("Location") != "https://acme.tenants.test:8443/x" {
+		t.Errorf("HTTP: %d Location %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }

@@ -17,8 +17,7 @@ type serveOptions struct {
 	socket          string
 	http            string
 	https           string
-	tlsCert         string
-	tlsKey          string
+	tls             tlsOptions
 	redirectPort    int
 	hsts            time.Duration
 	retryAfter      time.Duration
@@ -43,9 +42,8 @@ Stops gracefully on SIGTERM.`,
 	f.StringVar(&o.data, "data", DefaultDataDir, "data `directory`: routes, certificates, admin socket")
 	f.StringVar(&o.socket, "socket", "", "admin socket `path` (default DATA/admin.sock)")
 	f.StringVar(&o.http, "http", ":8080", "plain HTTP listen `address`; empty for none")
-	f.StringVar(&o.https, "https", "", "HTTPS listen `address`, such as :8443; needs certificates")
-	f.StringVar(&o.tlsCert, "tls-cert", "", "certificate `file` (PEM, chain) served for every host")
-	f.StringVar(&o.tlsKey, "tls-key", "", "private key `file` (PEM) of --tls-cert")
+	f.StringVar(&o.https, "https", ":8443", "HTTPS listen `address`, with --tls")
+	addTLSFlags(cmd, &o.tls)
 	f.IntVar(&o.redirectPort, "redirect-port", 443, "public HTTPS `port` written in HTTP to HTTPS redirects")
 	f.DurationVar(&o.hsts, "hsts", 0, "Strict-Transport-Security max-age on HTTPS answers; 0 for none")
 	f.DurationVar(&o.retryAfter, "retry-after", edge.DefaultRetryAfter, "Retry-After of 503 answers")
@@ -59,18 +57,31 @@ func runServe(cmd *cobra.Command, version string, o serveOptions) error {
 		return usagef("--redirect-port %d: give a port from 1 to 65535", o.redirectPort)
 	}
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-	tlsSetup, err := loadTLS(o)
+	certsCfg, err := certsConfig(cmd, o.tls, o.data, log)
 	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(o.data, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
+	rt, err := edge.OpenRouter(edge.Options{DataDir: o.data, RetryAfter: o.retryAfter, Logger: log})
+	if err != nil {
+		return err
+	}
+	tlsSetup, err := loadTLS(certsCfg, rt.HostPolicy)
+	if err != nil {
+		return err
+	}
+	https := ""
+	if tlsSetup.config != nil {
+		https = o.https
+	}
 	srv, err := edge.NewServer(edge.Config{
 		DataDir:       o.data,
+		Router:        rt,
 		AdminSocket:   o.socket,
 		HTTPAddr:      o.http,
-		HTTPSAddr:     o.https,
+		HTTPSAddr:     https,
 		TLS:           tlsSetup.config,
 		ACMEChallenge: tlsSetup.acme,
 		RedirectPort:  o.redirectPort,
@@ -81,6 +92,9 @@ func runServe(cmd *cobra.Command, version string, o serveOptions) error {
 	})
 	if err != nil {
 		return err
+	}
+	if tlsSetup.caFile != "" {
+		log.Info("local CA", "certificate", tlsSetup.caFile)
 	}
 	log.Info("tenantctl-edge starting", "version", version, "data", o.data)
 	return srv.Run(cmd.Context(), o.shutdownTimeout)
