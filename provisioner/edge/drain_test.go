@@ -1,8 +1,10 @@
 package edge
 
 import (
+	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -272,5 +274,55 @@ func TestRequestRacingASwitchRetries(t *testing.T) {
 	}
 	if a.hits.Load() != 0 {
 		t.Error("the request reached the retired backend")
+	}
+}
+
+// TestDrainCutsUpgradedConnections: an upgraded connection (a WebSocket)
+// never ends by itself, so a switch cuts it at once instead of waiting
+// for the drain timeout.
+func TestDrainCutsUpgradedConnections(t *testing.T) {
+	rt := newTestRouter(t)
+	echo := newTestBackend(t, "a", []string{"acme.example.com"}, func(w http.ResponseWriter, r *http.Request) {
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Errorf("backend hijack: %v", err)
+			return
+		}
+		defer conn.Close()
+		brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+		brw.Flush()
+		io.Copy(conn, brw)
+	})
+	b := newTestBackend(t, "b", []string{"acme.example.com"}, nil)
+	mustSet(t, rt, "acme", echo.addr(), "acme.example.com")
+	proxy := httptest.NewServer(rt)
+	defer proxy.Close()
+
+	c, err := net.Dial("tcp", proxy.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: acme.example.com\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade through the proxy: %v %v", resp, err)
+	}
+	io.WriteString(c, "ping\n")
+	if line, err := br.ReadString('\n'); err != nil || line != "ping\n" {
+		t.Fatalf("echo through the upgraded connection: %q %v", line, err)
+	}
+	start := time.Now()
+	res, err := rt.SetRoute(Route{Tenant: "acme", Hosts: []string{"acme.example.com"}, Backend: b.addr()}, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 3*time.Second || res.Drain.Cancelled != 1 || res.Drain.TimedOut {
+		t.Errorf("switch took %v, drain %+v; want the upgraded connection cut at once", took, res.Drain)
+	}
+	if _, err := br.ReadString('\n'); err == nil {
+		t.Error("the upgraded connection is still open after the switch")
 	}
 }

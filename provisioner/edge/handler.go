@@ -55,7 +55,6 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		rt.proxy(rec, r.WithContext(ctx), e, f, start)
-		cancel(nil)
 		return
 	}
 }
@@ -67,6 +66,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (rt *Router) proxy(rec *statusRecorder, r *http.Request, e *entry, f *flight, start time.Time) {
 	defer func() {
 		e.backend.release(f)
+		f.cancel(nil)
 		e.stats.record(rt.opts.Now(), rec.code(), time.Since(start))
 	}()
 	e.backend.proxy.ServeHTTP(rec, r)
