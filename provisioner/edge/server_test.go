@@ -154,8 +154,26 @@ func TestTLSRoutesByHostAndRefusesMismatchedSNI(t *testing.T) {
 	})
 	mustSet(t, srv.Router(), "acme", acme.addr(), "acme.example.com")
 	mustSet(t, srv.Router(), "globex", globex.addr(), "globex.example.com")
-	https := clientTo(srv.Addr(ListenerHTTPS), pool)
+	for _, h2 := range []bool{false, true} {
+		https := clientTo(srv.Addr(ListenerHTTPS), pool)
+		https.Transport.(*http.Transport).ForceAttemptHTTP2 = h2
+		checkTLSRouting(t, https, h2, acme, globex)
+	}
+}
 
+// checkTLSRouting checks HTTPS requests through client (HTTP/2 when h2).
+func checkTLSRouting(t *testing.T, https *http.Client, h2 bool, acme, globex *testBackend) {
+	t.Helper()
+
+	req, _ := http.NewRequest(http.MethodGet, "https://acme.example.com/", nil)
+	resp, err := https.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.ProtoMajor == 2; got != h2 {
+		t.Fatalf("protocol %s, want HTTP/2 %v", resp.Proto, h2)
+	}
 	status, h, body := get(t, https, "https://acme.example.com/", "acme.example.com")
 	if status != 200 || body != "backend acme\n" {
 		t.Fatalf("HTTPS acme: %d %q", status, body)
