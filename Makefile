@@ -5,12 +5,19 @@ GO        ?= go
 BIN       := bin/tenantctl
 APP_VERSIONS := 1.0.0 1.1.0
 
-.PHONY: all build images demo test unit integration bench fuzz fmt vet clean demo-clean
+.PHONY: all build deps images demo test unit integration bench fuzz fmt vet clean demo-clean
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/tenantctl
+
+# What the tests need (sshd, ip, nsenter, curl, debootstrap, Chromium) and
+# a Docker engine that answers: installed with apt-get and started only
+# when missing, so it returns at once when all is there. Needs root when it
+# has something to do.
+deps:
+	bash examples/ci/test-deps.sh
 
 # The example images, built locally (there is no registry): the app FROM
 # scratch, PostgreSQL 15 from Debian's packages. Present images are reused.
@@ -27,7 +34,7 @@ demo: build images
 demo-clean: build
 	$(BIN) destroy globex --auto-approve --delete-data
 
-test: vet images fuzz
+test: deps vet images fuzz
 	$(GO) test -count=1 -timeout 45m ./...
 	@# Restarts the Docker engine mid-apply, so it runs alone, last.
 	TENANTCTL_TEST_ENGINE_RESTART=1 $(GO) test -count=1 -timeout 10m -run IntegrationEngineRestart -v ./cmd/tenantctl/
@@ -42,7 +49,7 @@ fuzz:
 unit:
 	$(GO) test -short -count=1 ./...
 
-integration: images
+integration: deps images
 	$(GO) test -count=1 -timeout 45m -run Integration ./...
 
 # Benchmarks on the real engine; benchstat prints medians.
