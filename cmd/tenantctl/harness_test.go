@@ -10,12 +10,21 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tenantctl/tenantctl/provisioner/testenv"
 )
 
 // binary is the tenantctl binary built once for the integration tests.
 var binary string
 
+// binaryEnv hands the built binary to a child test binary (see
+// TestIntegrationMissingPrerequisitesFail), which then need not build it.
+const binaryEnv = "TENANTCTL_TEST_BINARY"
+
 func TestMain(m *testing.M) {
+	if binary = os.Getenv(binaryEnv); binary != "" {
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "tenantctl-bin-")
 	if err != nil {
 		panic(err)
@@ -32,21 +41,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// requireEngine skips integration tests under -short or without an engine,
-// and fails when the example images are missing.
+// requireEngine skips integration tests under -short, and fails when the
+// engine does not answer or an example image is missing.
 func requireEngine(t *testing.T, images ...string) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test: needs the Docker engine")
-	}
-	if err := exec.Command("docker", "info").Run(); err != nil {
-		t.Skip("no Docker engine answers: ", err)
-	}
-	for _, img := range images {
-		if err := exec.Command("docker", "image", "inspect", img).Run(); err != nil {
-			t.Fatalf("image %s is missing: run `make images` first", img)
-		}
-	}
+	testenv.Images(t, images...)
 }
 
 // testProject is a throwaway project directory with its own project name,

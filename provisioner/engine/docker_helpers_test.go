@@ -27,6 +27,7 @@ import (
 	"github.com/docker/docker/api/types/volume"
 
 	"github.com/tenantctl/tenantctl/provisioner/resource"
+	"github.com/tenantctl/tenantctl/provisioner/testenv"
 )
 
 // testImage is a scratch image holding one static binary, built and
@@ -79,21 +80,20 @@ const (
 	labelTestSource = "tenantctl.test.source"
 )
 
-// integrationDocker connects to the local engine, or skips the test.
+// integrationDocker connects to the local engine. It skips the test under
+// -short and fails it when the engine does not answer.
 func integrationDocker(t *testing.T) *Docker {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test: needs a Docker engine (skipped with -short)")
-	}
+	testenv.Docker(t)
 	d, err := NewDocker("")
 	if err != nil {
-		t.Skipf("no Docker engine: %v", err)
+		t.Fatalf("connecting to the Docker engine: %v", err)
 	}
 	t.Cleanup(func() { d.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := d.Ping(ctx); err != nil {
-		t.Skipf("no Docker engine answers: %v", err)
+		t.Fatalf("the Docker engine does not answer the client: %v", err)
 	}
 	return d
 }
@@ -211,7 +211,7 @@ func ensureTestImage(t *testing.T, d *Docker) {
 	t.Helper()
 	imageOnce.Do(func() { imageErr = buildTestImage(d) })
 	if imageErr != nil {
-		t.Skipf("cannot build test image %s: %v", testImage, imageErr)
+		t.Fatalf("building the test image %s: %v", testImage, imageErr)
 	}
 }
 
