@@ -62,48 +62,58 @@ func (p *testProject) converged(t *testing.T, step int) {
 // TestIntegrationCrashSafety kills apply with SIGKILL at every step
 // boundary — of a fresh tenant's apply, and of an apply that replaces its
 // database and app — and checks that the next apply converges to exactly
-// the desired objects with no data lost.
+// the desired objects with no data lost. The two halves are two projects,
+// in parallel.
 func TestIntegrationCrashSafety(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, appImage, "tenantctl-example/app:1.0.0", dbImage)
-	p := newProject(t, map[string]string{"crash": saasTenant("crash", "1.0.0", false)})
-	fresh := 0
-	for step := 1; ; step++ {
-		if !p.killAtStep(t, step) {
-			break
+	t.Run("fresh apply", func(t *testing.T) {
+		t.Parallel()
+		p := newProject(t, map[string]string{"crash": saasTenant("crash", "1.0.0", false)})
+		fresh := 0
+		for step := 1; ; step++ {
+			if !p.killAtStep(t, step) {
+				break
+			}
+			fresh++
+			p.converged(t, step)
+			p.must(0, "destroy", "crash", "--auto-approve", "--delete-data")
 		}
-		fresh++
-		p.converged(t, step)
-		p.must(0, "destroy", "crash", "--auto-approve", "--delete-data")
-	}
-	if fresh < 9 {
-		t.Fatalf("only %d step boundaries in a fresh apply, want at least 9", fresh)
-	}
+		if fresh < 9 {
+			t.Fatalf("only %d step boundaries in a fresh apply, want at least 9", fresh)
+		}
+		t.Logf("killed and converged: %d steps of a fresh apply", fresh)
+	})
 
-	r := p.must(0, "apply", "--auto-approve")
-	url := urls(t, r.stdout)["crash"]
-	count := visits(t, url)
-	replaced := 0
-	for step := 1; ; step++ {
-		// A new database memory limit and app version force both to be replaced.
-		version := []string{"1.1.0", "1.0.0"}[step%2]
-		p.write("tenants/crash.hcl", fmt.Sprintf(`tenant "crash" {
+	t.Run("replacing apply", func(t *testing.T) {
+		t.Parallel()
+		p := newProject(t, map[string]string{"crash": saasTenant("crash", "1.0.0", false)})
+		r := p.must(0, "apply", "--auto-approve")
+		url := urls(t, r.stdout)["crash"]
+		count := visits(t, url)
+		replaced := 0
+		for step := 1; ; step++ {
+			// A new database memory limit and app version force both to be replaced.
+			version := []string{"1.1.0", "1.0.0"}[step%2]
+			p.write("tenants/crash.hcl", fmt.Sprintf(`tenant "crash" {
   template = "saas"
   vars     = { app_version = %q, db_memory = "%dMiB" }
 }
 `, version, 200+step))
-		if !p.killAtStep(t, step) {
-			break
+			if !p.killAtStep(t, step) {
+				break
+			}
+			replaced++
+			p.converged(t, step)
+			now := visits(t, url)
+			if now != count+1 {
+				t.Fatalf("after a kill at step %d: %d visits, want %d: data lost", step, now, count+1)
+			}
+			count = now
 		}
-		replaced++
-		p.converged(t, step)
-		now := visits(t, url)
-		if now != count+1 {
-			t.Fatalf("after a kill at step %d: %d visits, want %d: data lost", step, now, count+1)
+		if replaced < 6 {
+			t.Fatalf("only %d step boundaries in a replacing apply, want at least 6", replaced)
 		}
-		count = now
-	}
-	if replaced < 6 {
-		t.Fatalf("only %d step boundaries in a replacing apply, want at least 6", replaced)
-	}
-	t.Logf("killed and converged: %d steps of a fresh apply, %d steps of a replacing apply", fresh, replaced)
+		t.Logf("killed and converged: %d steps of a replacing apply", replaced)
+	})
 }

@@ -110,6 +110,8 @@ func ensureEngine(t *testing.T, args []string) {
 // an apply — of a fresh tenant, and of one that replaces a tenant's
 // database and app — and checks that the next apply converges with no
 // duplicates and no data lost.
+//
+// Not parallel: it stops the engine every other test uses.
 func TestIntegrationEngineRestart(t *testing.T) {
 	testenv.Gate(t, restartEnv, "restarts the machine's Docker engine")
 	requireEngine(t, appImage, "tenantctl-example/app:1.0.0", dbImage)

@@ -88,6 +88,7 @@ func fetch(t *testing.T, method, url string) (int, string) {
 // page's own refresh; and checks that nothing can be changed and that no
 // page or document carries a secret.
 func TestIntegrationServe(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, appImage, "tenantctl-example/app:1.0.0", dbImage)
 	browser := testenv.Chromium(t)
 	p := newProject(t, map[string]string{

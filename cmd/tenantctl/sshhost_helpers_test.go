@@ -51,7 +51,7 @@ func sshHostHCL(name string, peer *testpeer.Peer, knownHosts, identity, extra st
 
 // projectHCL writes tenantctl.hcl with the given host blocks.
 func (p *testProject) projectHCL(hosts ...string) {
-	p.write("tenantctl.hcl", fmt.Sprintf("project %q {}\n", p.name)+strings.Join(hosts, ""))
+	p.write("tenantctl.hcl", p.projectBlock()+strings.Join(hosts, ""))
 }
 
 // pinned is a tenant of template tmpl pinned to host.

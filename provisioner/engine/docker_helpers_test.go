@@ -157,10 +157,16 @@ func labels(project, tenant string, kind resource.Kind, extra ...string) map[str
 	return l
 }
 
-var subnetMu sync.Mutex
+var (
+	subnetMu sync.Mutex
+	// handedOut are the subnets freeSubnets returned already: a parallel
+	// test may not have made its network yet, so the engine does not show
+	// them as used.
+	handedOut = map[netip.Prefix]bool{}
+)
 
 // freeSubnets picks n /24 subnets in 10.213.0.0/16 that no network on the
-// host overlaps.
+// host overlaps and no other test of this run was given.
 func freeSubnets(t *testing.T, d *Docker, n int) []netip.Prefix {
 	t.Helper()
 	subnetMu.Lock()
@@ -173,7 +179,7 @@ func freeSubnets(t *testing.T, d *Docker, n int) []netip.Prefix {
 	start := int(time.Now().UnixNano() % 200)
 	for i := 0; i < 256 && len(out) < n; i++ {
 		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 213, byte((start + i) % 256), 0}), 24)
-		free := true
+		free := !handedOut[p]
 		for _, u := range o.UsedSubnets {
 			if u.Overlaps(p) {
 				free = false
@@ -185,6 +191,9 @@ func freeSubnets(t *testing.T, d *Docker, n int) []netip.Prefix {
 	}
 	if len(out) < n {
 		t.Fatalf("no %d free subnets in 10.213.0.0/16", n)
+	}
+	for _, p := range out {
+		handedOut[p] = true
 	}
 	return out
 }
