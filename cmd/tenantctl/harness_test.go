@@ -75,7 +75,7 @@ var (
 )
 
 // projectSettings gives each test project its own network pool (a /20 of
-// 10.220.0.0/14, 64 /27 tenant networks) and port range (250 ports of
+// 10.220.0.0/14: 128 /27 networks) and port range (250 ports of
 // 20000-29999), taken in turn from a random start. Tests run in parallel:
 // tenantctl skips the subnets and ports in use on the host, but two plans
 // made at the same moment do not see each other's, and their applies
