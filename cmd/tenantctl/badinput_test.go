@@ -10,6 +10,7 @@ import (
 // validate and plan exit 1 with a file:line diagnostic, and apply leaves
 // the engine untouched.
 func TestIntegrationBadInputChangesNothing(t *testing.T) {
+	t.Parallel()
 	requireEngine(t)
 	cases := []struct {
 		name, file, text, want string
@@ -35,6 +36,7 @@ func TestIntegrationBadInputChangesNothing(t *testing.T) {
 	location := regexp.MustCompile(`on (tenants|templates)/[a-z-]+\.hcl line \d+`)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			p := newProject(t, map[string]string{"acme": `tenant "acme" { template = "saas" }`})
 			p.write(c.file, c.text)
 			for _, cmd := range [][]string{{"validate"}, {"plan"}, {"apply", "--auto-approve"}} {

@@ -99,53 +99,63 @@ func (p *testProject) pendingBesideOld(t *testing.T, service string) {
 // database and app — and checks that the next apply converges to exactly
 // the desired objects with no data lost. A replace has three boundaries of
 // its own: after the new container is created beside the old one, after
-// the old one is removed, and after the new one is renamed into place.
+// the old one is removed, and after the new one is renamed into place. The
+// two halves are two projects, in parallel.
 func TestIntegrationCrashSafety(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, appImage, "tenantctl-example/app:1.0.0", dbImage)
-	p := newProject(t, map[string]string{"crash": saasTenant("crash", "1.0.0", false)})
-	fresh := 0
-	for step := 1; ; step++ {
-		if _, ok := p.killAtStep(t, step); !ok {
-			break
+	t.Run("fresh apply", func(t *testing.T) {
+		t.Parallel()
+		p := newProject(t, map[string]string{"crash": saasTenant("crash", "1.0.0", false)})
+		fresh := 0
+		for step := 1; ; step++ {
+			if _, ok := p.killAtStep(t, step); !ok {
+				break
+			}
+			fresh++
+			p.converged(t, step)
+			p.must(0, "destroy", "crash", "--auto-approve", "--delete-data")
 		}
-		fresh++
-		p.converged(t, step)
-		p.must(0, "destroy", "crash", "--auto-approve", "--delete-data")
-	}
-	if fresh < 9 {
-		t.Fatalf("only %d step boundaries in a fresh apply, want at least 9", fresh)
-	}
+		if fresh < 9 {
+			t.Fatalf("only %d step boundaries in a fresh apply, want at least 9", fresh)
+		}
+		t.Logf("killed and converged: %d steps of a fresh apply", fresh)
+	})
 
-	r := p.must(0, "apply", "--auto-approve")
-	url := urls(t, r.stdout)["crash"]
-	count := visits(t, url)
-	replaced, besides := 0, 0
-	for step := 1; ; step++ {
-		// A new database memory limit and app version force both to be replaced.
-		version := []string{"1.1.0", "1.0.0"}[step%2]
-		p.write("tenants/crash.hcl", fmt.Sprintf(`tenant "crash" {
+	t.Run("replacing apply", func(t *testing.T) {
+		t.Parallel()
+		p := newProject(t, map[string]string{"crash": saasTenant("crash", "1.0.0", false)})
+		r := p.must(0, "apply", "--auto-approve")
+		url := urls(t, r.stdout)["crash"]
+		count := visits(t, url)
+		replaced, besides := 0, 0
+		for step := 1; ; step++ {
+			// A new database memory limit and app version force both to be replaced.
+			version := []string{"1.1.0", "1.0.0"}[step%2]
+			p.write("tenants/crash.hcl", fmt.Sprintf(`tenant "crash" {
   template = "saas"
   vars     = { app_version = %q, db_memory = "%dMiB" }
 }
 `, version, 200+step))
-		halted, ok := p.killAtStep(t, step)
-		if !ok {
-			break
+			halted, ok := p.killAtStep(t, step)
+			if !ok {
+				break
+			}
+			replaced++
+			if service, beside := strings.CutSuffix(strings.TrimPrefix(halted, "crash create container "), " beside the old one"); beside {
+				besides++
+				p.pendingBesideOld(t, service)
+			}
+			p.converged(t, step)
+			now := visits(t, url)
+			if now != count+1 {
+				t.Fatalf("after a kill at step %d: %d visits, want %d: data lost", step, now, count+1)
+			}
+			count = now
 		}
-		replaced++
-		if service, beside := strings.CutSuffix(strings.TrimPrefix(halted, "crash create container "), " beside the old one"); beside {
-			besides++
-			p.pendingBesideOld(t, service)
+		if replaced < 10 || besides != 2 {
+			t.Fatalf("%d step boundaries in a replacing apply, %d of them after creating a replacement beside the old container; want at least 10, and 2", replaced, besides)
 		}
-		p.converged(t, step)
-		now := visits(t, url)
-		if now != count+1 {
-			t.Fatalf("after a kill at step %d: %d visits, want %d: data lost", step, now, count+1)
-		}
-		count = now
-	}
-	if replaced < 10 || besides != 2 {
-		t.Fatalf("%d step boundaries in a replacing apply, %d of them after creating a replacement beside the old container; want at least 10, and 2", replaced, besides)
-	}
-	t.Logf("killed and converged: %d steps of a fresh apply, %d steps of a replacing apply", fresh, replaced)
+		t.Logf("killed and converged: %d steps of a replacing apply", replaced)
+	})
 }

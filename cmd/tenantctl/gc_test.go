@@ -60,6 +60,7 @@ func (p *testProject) tenantObjects(tenant string) int {
 // defined tenant and an orphaned (non-ephemeral) one are left alone;
 // --dry-run changes nothing.
 func TestIntegrationGCRemovesOnlyExpired(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, "tenantctl-example/app:1.0.0")
 	p := newProject(t, map[string]string{
 		"keep":   `tenant "keep" { template = "small" }`,

@@ -53,6 +53,7 @@ func inspect(t *testing.T, name string) inspected {
 // network only — and that the derived secret appears in no output, label or
 // plan file.
 func TestIntegrationHardenedAndSecretFree(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, appImage, dbImage)
 	p := newProject(t, map[string]string{"hard": saasTenant("hard", "1.1.0", false)})
 	planFile := filepath.Join(p.dir, "hard.tfplan")

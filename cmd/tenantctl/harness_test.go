@@ -5,17 +5,28 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	mathrand "math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/tenantctl/tenantctl/provisioner/testenv"
 )
 
 // binary is the tenantctl binary built once for the integration tests.
 var binary string
 
+// binaryEnv hands the built binary to a child test binary (see
+// TestIntegrationMissingPrerequisitesFail), which then need not build it.
+const binaryEnv = "TENANTCTL_TEST_BINARY"
+
 func TestMain(m *testing.M) {
+	if binary = os.Getenv(binaryEnv); binary != "" {
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "tenantctl-bin-")
 	if err != nil {
 		panic(err)
@@ -32,21 +43,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// requireEngine skips integration tests under -short or without an engine,
-// and fails when the example images are missing.
+// requireEngine skips integration tests under -short, and fails when the
+// engine does not answer or an example image is missing.
 func requireEngine(t *testing.T, images ...string) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test: needs the Docker engine")
-	}
-	if err := exec.Command("docker", "info").Run(); err != nil {
-		t.Skip("no Docker engine answers: ", err)
-	}
-	for _, img := range images {
-		if err := exec.Command("docker", "image", "inspect", img).Run(); err != nil {
-			t.Fatalf("image %s is missing: run `make images` first", img)
-		}
-	}
+	testenv.Images(t, images...)
 }
 
 // testProject is a throwaway project directory with its own project name,
@@ -56,6 +57,40 @@ type testProject struct {
 	dir  string
 	name string
 	env  []string
+	// settings go in the project block: the project's own network pool
+	// and port range.
+	settings string
+}
+
+// projectBlock is the project block of tenantctl.hcl.
+func (p *testProject) projectBlock() string {
+	return fmt.Sprintf("project %q {\n%s}\n", p.name, p.settings)
+}
+
+// slotMu guards nextSlot, the next network pool and port range
+// projectSettings hands out.
+var (
+	slotMu   sync.Mutex
+	nextSlot = -1
+)
+
+// projectSettings gives each test project its own network pool (a /20 of
+// 10.220.0.0/14: 128 /27 networks) and port range (250 ports of
+// 20000-29999), taken in turn from a random start. Tests run in parallel:
+// tenantctl skips the subnets and ports in use on the host, but two plans
+// made at the same moment do not see each other's, and their applies
+// would then fight over one subnet.
+func projectSettings() string {
+	slotMu.Lock()
+	if nextSlot < 0 {
+		nextSlot = mathrand.IntN(1 << 16)
+	}
+	n := nextSlot
+	nextSlot++
+	slotMu.Unlock()
+	pool, ports := n%64, n%40
+	return fmt.Sprintf("  network_pool = \"10.%d.%d.0/20\"\n  port_range   = [%d, %d]\n",
+		220+pool/16, pool%16*16, 20000+ports*250, 20000+ports*250+249)
 }
 
 func randomHex(n int) string {
@@ -80,7 +115,8 @@ func newProject(t *testing.T, tenants map[string]string) *testProject {
 	t.Helper()
 	p := &testProject{t: t, dir: t.TempDir(), name: "it-" + randomHex(3)}
 	p.env = append(os.Environ(), "TENANTCTL_MASTER_KEY="+randomHex(24), "NO_COLOR=1")
-	p.write("tenantctl.hcl", fmt.Sprintf("project %q {}\nhost \"local\" {}\n", p.name))
+	p.settings = projectSettings()
+	p.write("tenantctl.hcl", p.projectBlock()+"host \"local\" {}\n")
 	tmpl, err := os.ReadFile("../../templates/saas.hcl")
 	if err != nil {
 		t.Fatal(err)

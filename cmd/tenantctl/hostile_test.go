@@ -31,6 +31,7 @@ var hostileBase = map[string]string{
 // and never contact the engine — DOCKER_HOST points at a trap socket that
 // counts connections.
 func TestHostileInputCorpus(t *testing.T) {
+	t.Parallel()
 	cases, err := filepath.Glob("testdata/hostile/*.txtar")
 	if err != nil || len(cases) < 40 {
 		t.Fatalf("the corpus has %d cases, want at least 40 (%v)", len(cases), err)

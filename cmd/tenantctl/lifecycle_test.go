@@ -74,6 +74,7 @@ func containerID(t *testing.T, name string) string {
 // apply, idempotence, drift repair, data survival, an upgrade that touches
 // one container, isolation between tenants, destroy and protect.
 func TestIntegrationLifecycle(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, appImage, "tenantctl-example/app:1.0.0", dbImage)
 	p := newProject(t, map[string]string{
 		"alpha": saasTenant("alpha", "1.1.0", true),
@@ -196,6 +197,7 @@ func TestIntegrationLifecycle(t *testing.T) {
 // cannot see (here a limit changed with docker update) are found and
 // repaired with --inspect.
 func TestIntegrationInspectFindsHandChangedLimits(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, "tenantctl-example/app:1.0.0")
 	p := newProject(t, map[string]string{"one": `tenant "one" { template = "small" }`})
 	p.must(0, "apply", "--auto-approve")

@@ -57,6 +57,7 @@ func (p *testProject) lockID(tenant string) string {
 // force-unlock needs the right id; a dead holder on this machine is
 // detected; two applies of one tenant never run together.
 func TestIntegrationTenantLock(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, "tenantctl-example/app:1.0.0")
 	p := newProject(t, map[string]string{"one": `tenant "one" { template = "small" }`})
 

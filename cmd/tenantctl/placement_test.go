@@ -19,6 +19,7 @@ func placed(name, labels string) string {
 // labels and free capacity, and a placed tenant never moves, even when the
 // capacities change so that placement from scratch would put it elsewhere.
 func TestIntegrationPlacement(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, "tenantctl-example/app:1.0.0")
 	peer := startPeer(t)
 	p := newProject(t, map[string]string{

@@ -14,6 +14,7 @@ import (
 // TestIntegrationSavedPlan: a saved plan applies as made, and refuses once
 // the engine changed; apply with no terminal needs --auto-approve.
 func TestIntegrationSavedPlan(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, "tenantctl-example/app:1.0.0")
 	p := newProject(t, map[string]string{"one": `tenant "one" { template = "small" }`})
 
@@ -45,6 +46,7 @@ func TestIntegrationSavedPlan(t *testing.T) {
 // TestIntegrationInterruptConverges: SIGINT during apply stops new work,
 // exits 130, and the next apply converges with no duplicates.
 func TestIntegrationInterruptConverges(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, "tenantctl-example/app:1.0.0")
 	tenants := map[string]string{}
 	for _, n := range []string{"i1", "i2", "i3", "i4", "i5", "i6"} {

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tenantctl/tenantctl/provisioner/testenv"
 )
 
 // restartEnv enables TestIntegrationEngineRestart, which restarts the
@@ -108,17 +110,15 @@ func ensureEngine(t *testing.T, args []string) {
 // an apply — of a fresh tenant, and of one that replaces a tenant's
 // database and app — and checks that the next apply converges with no
 // duplicates and no data lost.
+//
+// Not parallel: it stops the engine every other test uses.
 func TestIntegrationEngineRestart(t *testing.T) {
-	if os.Getenv(restartEnv) == "" {
-		t.Skip("restarts the Docker engine: run with " + restartEnv + "=1 (make test does, on its own)")
-	}
+	testenv.Gate(t, restartEnv, "restarts the machine's Docker engine")
 	requireEngine(t, appImage, "tenantctl-example/app:1.0.0", dbImage)
-	if os.Geteuid() != 0 {
-		t.Skip("restarting the engine needs root")
-	}
+	testenv.Root(t, "restarting the Docker engine")
 	out, err := exec.Command("pgrep", "-x", "dockerd").Output()
 	if err != nil {
-		t.Skip("no dockerd process on this machine to restart")
+		t.Fatalf("no dockerd process on this machine to restart (pgrep -x dockerd: %v): the test restarts a local dockerd, not a remote engine", err)
 	}
 	raw, _ := os.ReadFile("/proc/" + strings.Fields(string(out))[0] + "/cmdline")
 	args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")

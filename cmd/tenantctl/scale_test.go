@@ -10,6 +10,7 @@ import (
 // on one host: every tenant network gets its own small subnet from the
 // project pool, so Docker's default address pools never run out.
 func TestIntegrationFortyTenantsOneHost(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, "tenantctl-example/app:1.0.0")
 	tenants := map[string]string{}
 	for i := 0; i < 40; i++ {

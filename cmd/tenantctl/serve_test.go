@@ -22,24 +22,12 @@ import (
 
 	"github.com/tenantctl/tenantctl/provisioner/secret"
 	"github.com/tenantctl/tenantctl/provisioner/status"
+	"github.com/tenantctl/tenantctl/provisioner/testenv"
 )
 
 // screenshotDir is where the browser test saves what it saw, relative to
 // this package (the repository's bin/, which git ignores).
 const screenshotDir = "../../bin/screenshots"
-
-// chromium finds Debian's Chromium; the test fails without it, since
-// .ci/run installs it.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	t.Fatal("Chromium is not installed (Debian: apt-get install -y chromium); the dashboard test needs it")
-	return ""
-}
 
 // startServe runs `tenantctl serve` on a free loopback port and returns
 // its base URL; the server is stopped with SIGINT at the end of the test.
@@ -108,8 +96,9 @@ func fetch(t *testing.T, method, url, token string) (int, string) {
 // that nothing can be changed and that no page or document carries a
 // secret.
 func TestIntegrationServe(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, appImage, "tenantctl-example/app:1.0.0", dbImage)
-	browser := chromium(t)
+	browser := testenv.Chromium(t)
 	p := newProject(t, map[string]string{
 		"alpha": saasTenant("alpha", "1.1.0", false),
 		"beta":  labelledSmall("beta", "free"),

@@ -107,6 +107,7 @@ func (p *testProject) requireNothingRemains(tenants ...string) {
 // every check is printed with its duration, the JUnit file is valid, and
 // nothing of the run remains.
 func TestIntegrationSmokePasses(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, "tenantctl-example/app:1.0.0", dbImage)
 	p := newProject(t, nil)
 	junit := filepath.Join(t.TempDir(), "smoke.xml")
@@ -138,6 +139,7 @@ func TestIntegrationSmokePasses(t *testing.T) {
 // TestIntegrationSmokeFailingCheck is acceptance 2: a failing check exits
 // 1, the JUnit file names it with its message, and nothing remains.
 func TestIntegrationSmokeFailingCheck(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, "tenantctl-example/app:1.0.0", dbImage)
 	p := newProject(t, nil)
 	p.write("templates/failing.hcl", smokeVariant(t, "failing", `output_contains = "1"`, `output_contains = "no such row"`))
@@ -169,6 +171,9 @@ func TestIntegrationSmokeFailingCheck(t *testing.T) {
 // TestIntegrationSmokeNeverHealthy is acceptance 3: an app whose health
 // check never passes exits 4 within the timeout (plus clean-up), prints the
 // app's last log lines, and nothing remains.
+//
+// Not parallel: it measures how long the run takes (the timeout plus the
+// clean-up), which the other tests' load on the engine would stretch.
 func TestIntegrationSmokeNeverHealthy(t *testing.T) {
 	requireEngine(t, "tenantctl-example/app:1.0.0", dbImage)
 	p := newProject(t, nil)
@@ -201,6 +206,7 @@ func TestIntegrationSmokeNeverHealthy(t *testing.T) {
 // TestIntegrationSmokeSIGTERM is acceptance 4: SIGTERM while the tenant is
 // being provisioned; after the process exits (130), nothing remains.
 func TestIntegrationSmokeSIGTERM(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, "tenantctl-example/app:1.0.0", dbImage)
 	p := newProject(t, nil)
 	cmd := exec.Command(binary, "--chdir", p.dir, "smoke", "--template", "saas")
@@ -233,6 +239,7 @@ func TestIntegrationSmokeSIGTERM(t *testing.T) {
 // same moment in one project all pass, with distinct names, subnets and
 // ports, and leave nothing.
 func TestIntegrationSmokeParallel(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, "tenantctl-example/app:1.0.0", dbImage)
 	p := newProject(t, nil)
 	const n = 3
@@ -282,6 +289,7 @@ func TestIntegrationSmokeParallel(t *testing.T) {
 // run's tenant, labelled ephemeral with an expiry, and the printed command
 // removes it.
 func TestIntegrationSmokeKeepOnFailure(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, "tenantctl-example/app:1.0.0", dbImage)
 	p := newProject(t, nil)
 	p.write("templates/failing.hcl", smokeVariant(t, "failing", `body_contains = "tenant: ${tenant.name}"`, `body_contains = "no such text"`))

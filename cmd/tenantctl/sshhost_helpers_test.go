@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tenantctl/tenantctl/provisioner/testenv"
 	"github.com/tenantctl/tenantctl/provisioner/testpeer"
 )
 
@@ -13,9 +14,7 @@ import (
 // stops it (engine, namespace, files) when the test ends.
 func startPeer(t *testing.T) *testpeer.Peer {
 	t.Helper()
-	if err := testpeer.Available(); err != nil {
-		t.Skip(err)
-	}
+	testenv.Peer(t)
 	peer, err := testpeer.Start(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +51,7 @@ func sshHostHCL(name string, peer *testpeer.Peer, knownHosts, identity, extra st
 
 // projectHCL writes tenantctl.hcl with the given host blocks.
 func (p *testProject) projectHCL(hosts ...string) {
-	p.write("tenantctl.hcl", fmt.Sprintf("project %q {}\n", p.name)+strings.Join(hosts, ""))
+	p.write("tenantctl.hcl", p.projectBlock()+strings.Join(hosts, ""))
 }
 
 // pinned is a tenant of template tmpl pinned to host.

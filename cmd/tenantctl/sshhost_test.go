@@ -16,6 +16,7 @@ import (
 // shows no changes, both tenants are healthy, and each tenant's containers
 // are only on its own host's engine.
 func TestIntegrationSSHSplit(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, appImage, dbImage)
 	peer := startPeer(t)
 	p := newProject(t, map[string]string{
@@ -81,6 +82,7 @@ func TestIntegrationSSHSplit(t *testing.T) {
 // known_hosts entry fails with exit code 6 and not one Docker call on the
 // host, and a wrong user key fails with an authentication error.
 func TestIntegrationSSHHostKeys(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, "tenantctl-example/app:1.0.0")
 	peer := startPeer(t)
 	p := newProject(t, map[string]string{

@@ -46,6 +46,7 @@ func stateList(rep *status.Report) string {
 // container is stopped (and running again after apply), missing, orphaned
 // and drifted.
 func TestIntegrationStatus(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, appImage, "tenantctl-example/app:1.0.0", dbImage)
 	p := newProject(t, map[string]string{
 		"alpha": saasTenant("alpha", "1.1.0", false),

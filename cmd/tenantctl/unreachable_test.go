@@ -15,6 +15,7 @@ import (
 // timeout, the local tenant is fine, plan says which tenant could not be
 // planned, and once the host is back a later apply converges.
 func TestIntegrationSSHUnreachable(t *testing.T) {
+	t.Parallel()
 	requireEngine(t, appImage, dbImage)
 	peer := startPeer(t)
 	p := newProject(t, map[string]string{

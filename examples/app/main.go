@@ -34,6 +34,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -101,6 +102,11 @@ type pgStore struct {
 
 	// schemaReady is set once the counter table is known to exist.
 	schemaReady atomic.Bool
+	// schemaMu makes one caller at a time create the table: concurrent
+	// CREATE TABLE IF NOT EXISTS of one new table can fail in PostgreSQL
+	// (duplicate key in pg_type), and the first request races the
+	// start-up's waitForDatabase.
+	schemaMu sync.Mutex
 }
 
 // newPGStore creates a connection pool for databaseURL without connecting:
@@ -145,9 +151,14 @@ func (s *pgStore) Ping(ctx context.Context) error {
 }
 
 // ensureSchema creates the counter table if it does not exist yet. It is
-// retried on every call until it has succeeded once. Concurrent callers may
-// run it at the same time, which CREATE TABLE IF NOT EXISTS tolerates.
+// retried on every call until it has succeeded once; concurrent callers
+// wait for each other.
 func (s *pgStore) ensureSchema(ctx context.Context) error {
+	if s.schemaReady.Load() {
+		return nil
+	}
+	s.schemaMu.Lock()
+	defer s.schemaMu.Unlock()
 	if s.schemaReady.Load() {
 		return nil
 	}

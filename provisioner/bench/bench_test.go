@@ -17,6 +17,7 @@ import (
 
 	"github.com/tenantctl/tenantctl/provisioner/apply"
 	"github.com/tenantctl/tenantctl/provisioner/plan"
+	"github.com/tenantctl/tenantctl/provisioner/testenv"
 	"github.com/tenantctl/tenantctl/provisioner/workspace"
 )
 
@@ -25,9 +26,7 @@ import (
 // label when the benchmark ends.
 func project(b *testing.B, n int, tmpl string, cleanup bool) (string, string) {
 	b.Helper()
-	if err := exec.Command("docker", "info").Run(); err != nil {
-		b.Skip("no Docker engine: ", err)
-	}
+	testenv.Docker(b)
 	raw := make([]byte, 3)
 	rand.Read(raw)
 	name := "bench-" + hex.EncodeToString(raw)

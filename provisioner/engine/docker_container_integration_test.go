@@ -17,6 +17,7 @@ import (
 )
 
 func TestIntegrationDockerContainerLifecycle(t *testing.T) {
+	t.Parallel()
 	d := integrationDocker(t)
 	ensureTestImage(t, d)
 	ctx := context.Background()
@@ -159,6 +160,7 @@ func TestIntegrationDockerContainerLifecycle(t *testing.T) {
 }
 
 func TestIntegrationDockerCreateContainerErrors(t *testing.T) {
+	t.Parallel()
 	d := integrationDocker(t)
 	ensureTestImage(t, d)
 	ctx := context.Background()
@@ -220,6 +222,7 @@ func TestIntegrationDockerCreateContainerErrors(t *testing.T) {
 }
 
 func TestIntegrationDockerPortTaken(t *testing.T) {
+	t.Parallel()
 	d := integrationDocker(t)
 	ensureTestImage(t, d)
 	ctx := context.Background()
@@ -274,6 +277,7 @@ func TestIntegrationDockerPortTaken(t *testing.T) {
 }
 
 func TestIntegrationDockerImageExists(t *testing.T) {
+	t.Parallel()
 	d := integrationDocker(t)
 	ensureTestImage(t, d)
 	ctx := context.Background()

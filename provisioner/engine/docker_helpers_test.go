@@ -27,6 +27,7 @@ import (
 	"github.com/docker/docker/api/types/volume"
 
 	"github.com/tenantctl/tenantctl/provisioner/resource"
+	"github.com/tenantctl/tenantctl/provisioner/testenv"
 )
 
 // testImage is a scratch image holding one static binary, built and
@@ -79,21 +80,20 @@ const (
 	labelTestSource = "tenantctl.test.source"
 )
 
-// integrationDocker connects to the local engine, or skips the test.
+// integrationDocker connects to the local engine. It skips the test under
+// -short and fails it when the engine does not answer.
 func integrationDocker(t *testing.T) *Docker {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test: needs a Docker engine (skipped with -short)")
-	}
+	testenv.Docker(t)
 	d, err := NewDocker("")
 	if err != nil {
-		t.Skipf("no Docker engine: %v", err)
+		t.Fatalf("connecting to the Docker engine: %v", err)
 	}
 	t.Cleanup(func() { d.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := d.Ping(ctx); err != nil {
-		t.Skipf("no Docker engine answers: %v", err)
+		t.Fatalf("the Docker engine does not answer the client: %v", err)
 	}
 	return d
 }
@@ -157,10 +157,16 @@ func labels(project, tenant string, kind resource.Kind, extra ...string) map[str
 	return l
 }
 
-var subnetMu sync.Mutex
+var (
+	subnetMu sync.Mutex
+	// handedOut are the subnets freeSubnets returned already: a parallel
+	// test may not have made its network yet, so the engine does not show
+	// them as used.
+	handedOut = map[netip.Prefix]bool{}
+)
 
 // freeSubnets picks n /24 subnets in 10.213.0.0/16 that no network on the
-// host overlaps.
+// host overlaps and no other test of this run was given.
 func freeSubnets(t *testing.T, d *Docker, n int) []netip.Prefix {
 	t.Helper()
 	subnetMu.Lock()
@@ -173,7 +179,7 @@ func freeSubnets(t *testing.T, d *Docker, n int) []netip.Prefix {
 	start := int(time.Now().UnixNano() % 200)
 	for i := 0; i < 256 && len(out) < n; i++ {
 		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 213, byte((start + i) % 256), 0}), 24)
-		free := true
+		free := !handedOut[p]
 		for _, u := range o.UsedSubnets {
 			if u.Overlaps(p) {
 				free = false
@@ -185,6 +191,9 @@ func freeSubnets(t *testing.T, d *Docker, n int) []netip.Prefix {
 	}
 	if len(out) < n {
 		t.Fatalf("no %d free subnets in 10.213.0.0/16", n)
+	}
+	for _, p := range out {
+		handedOut[p] = true
 	}
 	return out
 }
@@ -211,7 +220,7 @@ func ensureTestImage(t *testing.T, d *Docker) {
 	t.Helper()
 	imageOnce.Do(func() { imageErr = buildTestImage(d) })
 	if imageErr != nil {
-		t.Skipf("cannot build test image %s: %v", testImage, imageErr)
+		t.Fatalf("building the test image %s: %v", testImage, imageErr)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 )
 
 func TestIntegrationDockerObserve(t *testing.T) {
+	t.Parallel()
 	d := integrationDocker(t)
 	ensureTestImage(t, d)
 	ctx := context.Background()
@@ -150,6 +151,7 @@ func TestIntegrationDockerObserve(t *testing.T) {
 // TestIntegrationDockerCalls measures what a fresh client costs: one ping
 // for version negotiation, then exactly three requests per Observe.
 func TestIntegrationDockerCalls(t *testing.T) {
+	t.Parallel()
 	integrationDocker(t) // skips without an engine
 	d, err := NewDocker("")
 	if err != nil {
@@ -172,6 +174,7 @@ func TestIntegrationDockerCalls(t *testing.T) {
 }
 
 func TestIntegrationDockerNetworkIdempotent(t *testing.T) {
+	t.Parallel()
 	d := integrationDocker(t)
 	ctx := context.Background()
 	project := testProject(t, d)
@@ -224,6 +227,7 @@ func TestIntegrationDockerNetworkIdempotent(t *testing.T) {
 }
 
 func TestIntegrationDockerSubnetTaken(t *testing.T) {
+	t.Parallel()
 	d := integrationDocker(t)
 	ctx := context.Background()
 	project := testProject(t, d)
@@ -247,6 +251,7 @@ func TestIntegrationDockerSubnetTaken(t *testing.T) {
 }
 
 func TestIntegrationDockerRemoveMissing(t *testing.T) {
+	t.Parallel()
 	d := integrationDocker(t)
 	ctx := context.Background()
 	name := "enginetest-missing-" + fmt.Sprint(time.Now().UnixNano())
@@ -265,6 +270,7 @@ func TestIntegrationDockerRemoveMissing(t *testing.T) {
 }
 
 func TestIntegrationDockerRemoveNetworkAndVolume(t *testing.T) {
+	t.Parallel()
 	d := integrationDocker(t)
 	ctx := context.Background()
 	project := testProject(t, d)

@@ -23,6 +23,7 @@ func peerConfig(p *testpeer.Peer) sshx.Config {
 // TestIntegrationSSHDockerSocket reaches the peer's Docker socket through
 // the SSH connection and pings the engine, twice on one connection.
 func TestIntegrationSSHDockerSocket(t *testing.T) {
+	t.Parallel()
 	p := requirePeer(t)
 	c, err := sshx.Dial(context.Background(), peerConfig(p))
 	if err != nil {
@@ -48,6 +49,9 @@ func TestIntegrationSSHDockerSocket(t *testing.T) {
 // TestIntegrationSSHHostKeys: an unknown host is refused with its
 // fingerprint; a tampered entry is a HostKeyChangedError before any
 // authentication; a wrong user key is an AuthError.
+//
+// Not parallel: it counts the logins in the shared peer's sshd log, which
+// the other tests' logins would change.
 func TestIntegrationSSHHostKeys(t *testing.T) {
 	p := requirePeer(t)
 	dir := t.TempDir()
@@ -93,6 +97,7 @@ func TestIntegrationSSHHostKeys(t *testing.T) {
 // TestIntegrationSSHTrust scans the peer's host key and adds it to a fresh
 // known_hosts, after which Dial succeeds.
 func TestIntegrationSSHTrust(t *testing.T) {
+	t.Parallel()
 	p := requirePeer(t)
 	key, err := sshx.ScanHostKey(context.Background(), p.SSHAddr, 5*time.Second)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tenantctl/tenantctl/provisioner/testenv"
 	"github.com/tenantctl/tenantctl/provisioner/testpeer"
 )
 
@@ -28,15 +29,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// requirePeer skips under -short and returns the shared SSH peer.
+// requirePeer skips under -short and returns the shared SSH peer; it
+// fails when the peer cannot start here.
 func requirePeer(t *testing.T) *testpeer.Peer {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test: starts sshd and a second dockerd")
-	}
-	if err := testpeer.Available(); err != nil {
-		t.Skip(err)
-	}
+	testenv.Peer(t)
 	peerOnce.Do(func() { peer, peerErr = testpeer.Start(context.Background()) })
 	if peerErr != nil {
 		t.Fatal(peerErr)

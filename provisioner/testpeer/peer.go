@@ -55,13 +55,16 @@ func Available() error {
 	if os.Geteuid() != 0 {
 		return errors.New("testpeer needs root (network namespaces, dockerd)")
 	}
-	for _, tool := range []string{"ip", "nsenter", "dockerd", "ssh-keygen", "docker"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			return fmt.Errorf("testpeer needs %s: %w", tool, err)
+	for _, tool := range []struct{ name, pkg string }{
+		{"ip", "iproute2"}, {"nsenter", "util-linux"}, {"dockerd", "docker.io"},
+		{"ssh-keygen", "openssh-client"}, {"docker", "docker.io"},
+	} {
+		if _, err := exec.LookPath(tool.name); err != nil {
+			return fmt.Errorf("testpeer needs %s (Debian package %s): %w", tool.name, tool.pkg, err)
 		}
 	}
 	if _, err := os.Stat(sshdPath); err != nil {
-		return fmt.Errorf("testpeer needs OpenSSH's server (apt-get install openssh-server): %w", err)
+		return fmt.Errorf("testpeer needs OpenSSH's server (Debian package openssh-server): %w", err)
 	}
 	return nil
 }
