@@ -6,7 +6,10 @@
 #
 #   --force   rebuild even if the image already exists
 #
-# An existing image is reused. Otherwise the static binary is built with
+# An existing image is reused when its label tenantctl.example.source matches
+# a hash of the app's sources (examples/app without tests, and go.sum), so a
+# change to the app rebuilds it without --force. Otherwise the static binary
+# is built with
 #   CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=VERSION"
 # into a temporary build context together with examples/app/Dockerfile, and
 # `docker build` makes the image. BuildKit is used when the buildx plugin is
@@ -58,14 +61,25 @@ docker_build() {
 	fi
 }
 
+# The hash of everything the image is made of, test files left out.
+source_hash() {
+	cd "$REPO_ROOT"
+	{
+		find examples/app -type f ! -name '*_test.go' -print
+		echo go.sum
+	} | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16
+}
+source=$(source_hash)
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tenantctl-app.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
 for v in "${versions[@]}"; do
 	image=$REPOSITORY:$v
-	if [ "$force" = 0 ] && docker image inspect "$image" >/dev/null 2>&1; then
-		log "image $image already exists, reusing it"
+	have=$(docker image inspect -f '{{index .Config.Labels "tenantctl.example.source"}}' "$image" 2>/dev/null || true)
+	if [ "$force" = 0 ] && [ "$have" = "$source" ]; then
+		log "image $image is up to date (source $source), reusing it"
 		continue
 	fi
 	ctx=$tmp/$v
@@ -76,7 +90,7 @@ for v in "${versions[@]}"; do
 	cp "$REPO_ROOT/examples/app/Dockerfile" "$ctx/Dockerfile"
 	old_id=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
 	log "building image $image"
-	if ! docker_build -q --build-arg "VERSION=$v" -t "$image" "$ctx" >"$tmp/build-$v.log" 2>&1; then
+	if ! docker_build -q --build-arg "VERSION=$v" --build-arg "SOURCE=$source" -t "$image" "$ctx" >"$tmp/build-$v.log" 2>&1; then
 		cat "$tmp/build-$v.log" >&2
 		log "docker build of $image failed"
 		exit 1
