@@ -173,3 +173,50 @@ func TestInterruptFinishesInFlightStepsAndStartsNoMore(t *testing.T) {
 		t.Fatalf("new steps started after the interrupt: %v", f.log)
 	}
 }
+
+// startingDB is a fakeEngine whose running database reports "starting"
+// for its first few inspects, as one started by a run that was cut short.
+type startingDB struct {
+	*fakeEngine
+	inspects int
+}
+
+func (s *startingDB) ContainerState(_ context.Context, id string) (engine.State, error) {
+	if id != "acme_db" {
+		return engine.State{Status: "running", Health: "healthy"}, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inspects++; s.inspects <= 3 {
+		return engine.State{Status: "running", Health: "starting"}, nil
+	}
+	s.log = append(s.log, "db healthy")
+	return engine.State{Status: "running", Health: "healthy"}, nil
+}
+
+// TestUnchangedDependencyIsAwaitedHealthy: the app is created only once
+// the database it depends on is healthy, also when the plan leaves the
+// database alone because it is already running.
+func TestUnchangedDependencyIsAwaitedHealthy(t *testing.T) {
+	tp := tenantPlan("acme")
+	for i := range tp.Operations {
+		switch op := &tp.Operations[i]; {
+		case op.ID.Kind != resource.KindContainer:
+			op.Action, op.Existing = plan.NoOp, "x"
+		case op.ID.Name == "db":
+			op.Action, op.Existing = plan.NoOp, op.Container.Name
+		}
+	}
+	tp.New = false
+	f := &startingDB{fakeEngine: &fakeEngine{}}
+	p := &plan.Plan{Tenants: []plan.TenantPlan{tp}}
+	if err := Run(context.Background(), map[string]engine.Engine{"local": f}, p, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := f.index("db healthy"), f.index("create acme_app"); a < 0 || b < 0 || a > b {
+		t.Fatalf("the app was created before its database was healthy: %v", f.log)
+	}
+	if f.index("create acme_db") >= 0 {
+		t.Fatalf("the unchanged database was touched: %v", f.log)
+	}
+}

@@ -122,6 +122,7 @@ func (r *tenantRun) containers(ops []plan.Operation, alreadyRemoved bool) error 
 	for _, op := range ops {
 		done[op.ID.Name] = make(chan struct{})
 	}
+	unchanged := r.unchangedHealthy()
 	errs := make([]error, len(ops))
 	var wg sync.WaitGroup
 	for i, op := range ops {
@@ -132,7 +133,14 @@ func (r *tenantRun) containers(ops []plan.Operation, alreadyRemoved bool) error 
 			for _, dep := range op.DependsOn {
 				ch, planned := done[dep]
 				if !planned {
-					continue // unchanged: already running
+					// Unchanged and running, but maybe not healthy yet
+					// (started by a run that was cut short).
+					if wait, ok := unchanged[dep]; ok {
+						if errs[i] = wait(); errs[i] != nil {
+							return
+						}
+					}
+					continue
 				}
 				<-ch
 				for j, other := range ops {
@@ -157,6 +165,24 @@ func (r *tenantRun) containers(ops []plan.Operation, alreadyRemoved bool) error 
 		return errors.Join(errs...)
 	}
 	return errors.Join(real...)
+}
+
+// unchangedHealthy returns, for each container the plan leaves alone, a
+// wait (run at most once) until it is healthy: a service that depends on
+// it starts only then, as it would after creating it.
+func (r *tenantRun) unchangedHealthy() map[string]func() error {
+	waits := map[string]func() error{}
+	for _, op := range r.tp.Operations {
+		if op.Action != plan.NoOp || op.ID.Kind != resource.KindContainer || op.Container == nil || op.Existing == "" {
+			continue
+		}
+		waits[op.ID.Name] = sync.OnceValue(func() error {
+			return r.wait("wait for "+op.ID.Name+" healthy", func(ctx context.Context) error {
+				return waitHealthy(ctx, r.eng, op.Existing, op.Container, r.opts.HealthTimeout, r.opts.CallTimeout)
+			})
+		})
+	}
+	return waits
 }
 
 // container creates, replaces or starts one container and waits until it
