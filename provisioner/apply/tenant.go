@@ -204,12 +204,40 @@ func (r *tenantRun) container(op plan.Operation, alreadyRemoved bool) error {
 	if err != nil {
 		return err
 	}
-	if err := r.step("start container "+op.ID.Name, func(ctx context.Context) error { return r.eng.StartContainer(ctx, id) }); err != nil {
+	err = r.step("start container "+op.ID.Name, func(ctx context.Context) error { return r.eng.StartContainer(ctx, id) })
+	if errors.Is(err, engine.ErrStaleStart) {
+		id, err = r.remake(op, id)
+	}
+	if err != nil {
 		return err
 	}
 	return r.wait("wait for "+op.ID.Name+" healthy", func(ctx context.Context) error {
 		return waitHealthy(ctx, r.eng, id, spec, r.opts.HealthTimeout, r.opts.CallTimeout)
 	})
+}
+
+// remake removes and makes again a container whose start an engine restart
+// cut short: the engine keeps a task for it and refuses to start it. Only
+// a container the engine never started is remade — it never ran, so it
+// holds nothing; its data is in named volumes. It returns the new ID.
+func (r *tenantRun) remake(op plan.Operation, id string) (string, error) {
+	st, err := r.eng.ContainerState(context.WithoutCancel(r.ctx), id)
+	if err != nil {
+		return "", err
+	}
+	if !st.NeverStarted || op.Container == nil {
+		return "", fmt.Errorf("container %s: %w, and it has run before: remove it by hand (docker rm -f %s) and run apply again", op.ID.Name, engine.ErrStaleStart, id)
+	}
+	if err := r.step("remove container "+op.ID.Name+" (its start was cut short by an engine restart)", func(ctx context.Context) error { return r.eng.RemoveContainer(ctx, id) }); err != nil {
+		return "", err
+	}
+	if err := r.step("create container "+op.ID.Name, func(ctx context.Context) (err error) {
+		id, err = r.eng.CreateContainer(ctx, *op.Container)
+		return err
+	}); err != nil {
+		return "", err
+	}
+	return id, r.step("start container "+op.ID.Name, func(ctx context.Context) error { return r.eng.StartContainer(ctx, id) })
 }
 
 // step runs one engine change: one engine call (two or three when a

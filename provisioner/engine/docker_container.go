@@ -166,6 +166,9 @@ func (d *Docker) StartContainer(ctx context.Context, id string) error {
 		if isPortTaken(err) {
 			err = portTaken(err)
 		}
+		if isStaleTask(err) {
+			err = fmt.Errorf("%w: %w", ErrStaleStart, err)
+		}
 		return fmt.Errorf("start container %s: %w", id, err)
 	}
 	return nil
@@ -203,7 +206,8 @@ func (d *Docker) ContainerState(ctx context.Context, id string) (State, error) {
 	if info.ContainerJSONBase == nil || info.State == nil {
 		return State{}, fmt.Errorf("inspect container %s: engine returned no state", id)
 	}
-	st := State{Status: string(info.State.Status), ExitCode: info.State.ExitCode}
+	st := State{Status: string(info.State.Status), ExitCode: info.State.ExitCode,
+		NeverStarted: info.State.StartedAt == "" || strings.HasPrefix(info.State.StartedAt, "0001-01-01")}
 	if h := info.State.Health; h != nil {
 		st.Health = string(h.Status)
 		if n := len(h.Log); n > 0 && h.Log[n-1] != nil {

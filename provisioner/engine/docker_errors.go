@@ -50,3 +50,10 @@ func isNameConflict(err error) bool {
 func portTaken(err error) error {
 	return fmt.Errorf("%w: %w", ErrPortTaken, err)
 }
+
+// isStaleTask reports the engine's refusal to start a container whose
+// containerd task survived an engine restart ("task <id>: already exists").
+func isStaleTask(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "task ") && strings.Contains(msg, "already exists")
+}

@@ -85,6 +85,8 @@ type State struct {
 	// Health is healthy, unhealthy, starting, or "" without a health check.
 	Health   string
 	ExitCode int
+	// NeverStarted is set for a container the engine has never started.
+	NeverStarted bool
 	// HealthLog is the output of the last health check, for messages.
 	HealthLog string
 	// Config is the container's environment, command and limits.
@@ -101,4 +103,8 @@ type ExecResult struct {
 var (
 	ErrSubnetTaken = errors.New("subnet already in use")
 	ErrPortTaken   = errors.New("host port already in use")
+	// ErrStaleStart means the engine cannot start a container because it
+	// still holds the task of a start that an engine restart cut short;
+	// such a container never ran and can only be removed and made again.
+	ErrStaleStart = errors.New("the engine still holds the task of a start cut short by an engine restart")
 )
