@@ -34,6 +34,12 @@ type Engine interface {
 	CreateNetwork(ctx context.Context, spec resource.NetworkSpec) error
 	// RemoveNetwork removes a network by name; a missing one is not an error.
 	RemoveNetwork(ctx context.Context, name string) error
+	// ConnectNetwork attaches a container to a network (the edge proxy to
+	// a tenant's edge network); already attached is not an error.
+	ConnectNetwork(ctx context.Context, network, id string) error
+	// DisconnectNetwork detaches a container from a network; not
+	// attached, or either gone, is not an error.
+	DisconnectNetwork(ctx context.Context, network, id string) error
 
 	// CreateVolume creates a named volume and returns its labels. An
 	// existing volume of that name is kept as is and its own labels are
