@@ -7,6 +7,7 @@ package model
 import (
 	"net"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/tenantctl/tenantctl/provisioner/hostaddr"
@@ -75,6 +76,17 @@ type EdgeCertificate struct {
 // <tenant>.<domain> first, then its own domains.
 func (e *Edge) Hosts(t *Tenant) []string {
 	return append([]string{t.Name + "." + e.Domain}, t.Domains...)
+}
+
+// URL is the address tenant t is served at through the edge, e.g.
+// "https://acme.tenants.example.com/" or, on another port than 443,
+// "https://acme.tenants.localhost:8443/".
+func (e *Edge) URL(t *Tenant) string {
+	host := t.Name + "." + e.Domain
+	if e.HTTPSPort != 443 {
+		host += ":" + strconv.Itoa(e.HTTPSPort)
+	}
+	return "https://" + host + "/"
 }
 
 // PublicPort returns the tenant's public service and port (port { public
