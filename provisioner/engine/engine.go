@@ -75,6 +75,10 @@ type Engine interface {
 	// and combined output (at most 64 KiB).
 	Exec(ctx context.Context, id string, command []string) (ExecResult, error)
 
+	// ReadFile returns a regular file of a container (at most 1 MiB),
+	// like `docker cp`, needing no program in the container.
+	ReadFile(ctx context.Context, id, path string) ([]byte, error)
+
 	// ImageExists reports whether an image reference is present on the host.
 	ImageExists(ctx context.Context, ref string) (bool, error)
 
