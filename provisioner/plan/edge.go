@@ -260,7 +260,10 @@ func reconcileEdge(p *model.Project, h string, obs *resource.Observed, selected 
 		}
 		network := resource.Name(p.Name, t.Name, resource.RoleEdge)
 		wanted[network] = true
-		if (selected[t.Name] || fresh) && (!attached[network] || gone[t.Name]) {
+		// A tenant outside the selection is joined only to a fresh proxy,
+		// and only if its network exists: this plan does not make it.
+		joinable := selected[t.Name] || (fresh && networkExists(obs, network))
+		if joinable && (!attached[network] || gone[t.Name]) {
 			ep.Networks = append(ep.Networks, EdgeNetwork{Action: Create, Tenant: t.Name, Network: network})
 		}
 		if !selected[t.Name] {
@@ -297,6 +300,16 @@ func reconcileEdge(p *model.Project, h string, obs *resource.Observed, selected 
 		}
 	}
 	return ep, nil
+}
+
+// networkExists reports whether the host has the network.
+func networkExists(obs *resource.Observed, name string) bool {
+	for _, n := range obs.Networks {
+		if n.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // edgeNetworkTenant returns the tenant of a tenant's edge network name.

@@ -172,3 +172,11 @@ func TestEdgeChangedSpecReplacesProxy(t *testing.T) {
 		t.Fatalf("edge = %+v: want the proxy replaced and joined to both tenants' networks again", e)
 	}
 }
+
+func TestEdgeFreshProxyJoinsOnlyExistingNetworksOutsideSelection(t *testing.T) {
+	p := reconcile(t, edgeProject(), base(), Options{Tenants: []string{"acme"}})
+	e := p.Edges[0]
+	if len(e.Networks) != 1 || e.Networks[0].Tenant != "acme" || len(e.Routes) != 1 || e.Routes[0].Tenant != "acme" {
+		t.Fatalf("edge = %+v: want only acme joined and routed (globex has no network yet)", e)
+	}
+}
