@@ -160,9 +160,27 @@ func TestIntegrationEdgeRoutesByHostname(t *testing.T) {
 		t.Errorf("status does not show %s:\n%s", acmeURL, st.stdout)
 	}
 
+	// Hardened like every container: no capabilities, no new privileges,
+	// read-only root, non-root, limits, restarts by itself, no socket.
+	hardening := docker(t, "inspect", "--format", "{{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}} {{.HostConfig.ReadonlyRootfs}} {{.Config.User}} {{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}} {{range .Mounts}}{{.Type}}:{{.Destination}} {{end}}", proxy)
+	if want := "[ALL] [no-new-privileges:true] true 65532:65532 134217728 unless-stopped volume:/data "; hardening != strings.TrimSpace(want) {
+		t.Errorf("proxy hardening = %q, want %q", hardening, strings.TrimSpace(want))
+	}
+
 	docker(t, "restart", proxy)
 	check(acmeURL, "acme", "globex")
 	check(globexURL, "globex", "acme")
+
+	// A route lost (an apply killed before it set it) is planned and set
+	// again; nothing else changes.
+	docker(t, "exec", proxy, "/tenantctl-edge", "ctl", "remove", "acme")
+	r = p.must(2, "plan", "--detailed-exitcode")
+	if !strings.Contains(r.stdout, "route     acme") || strings.Contains(r.stdout, "tenant acme") {
+		t.Fatalf("plan after losing acme's route:\n%s", r.stdout)
+	}
+	p.must(0, "apply", "--auto-approve")
+	check(acmeURL, "acme", "globex")
+	p.must(0, "plan", "--detailed-exitcode")
 
 	p.must(0, "destroy", "globex", "--auto-approve")
 	if got := eventually(t, c, acmeURL, 200); !strings.Contains(got, "tenant: acme") {
