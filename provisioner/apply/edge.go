@@ -43,7 +43,8 @@ func newEdgeRun(ctx context.Context, eng engine.Engine, ep *plan.EdgePlan, opts 
 	return &edgeRun{tenantRun: &tenantRun{ctx: ctx, eng: eng, tp: tp, opts: opts, emit: emit}, ep: ep, id: ep.Container}
 }
 
-// before runs the steps that come before the tenants'.
+// before runs the steps that come before the tenants', in order: the
+// proxy's volume and network, then its container.
 func (r *edgeRun) before() error {
 	for _, op := range r.ep.Operations {
 		var err error
@@ -51,8 +52,10 @@ func (r *edgeRun) before() error {
 		case op.Action == plan.NoOp:
 		case op.Action == plan.Delete:
 			err = r.remove(op)
-			r.id = ""
-		case op.ID.Kind == resource.KindVolume:
+			if op.ID.Kind == resource.KindContainer {
+				r.id = ""
+			}
+		case op.Container == nil: // its volume, its network
 			err = r.object(op)
 		default:
 			err = r.proxy(op)
@@ -109,6 +112,16 @@ func (r *edgeRun) proxy(op plan.Operation) error {
 // after runs the steps that come after the tenants': only for tenants
 // whose apply did not fail (failed names them).
 func (r *edgeRun) after(failed map[string]bool) error {
+	todo := false
+	for _, n := range r.ep.Networks {
+		todo = todo || n.Action == plan.Create
+	}
+	for _, rt := range r.ep.Routes {
+		todo = todo || rt.Action != plan.Delete
+	}
+	if !todo {
+		return nil
+	}
 	if r.id == "" {
 		return errors.New("no edge proxy runs; run apply again")
 	}

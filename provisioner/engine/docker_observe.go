@@ -76,7 +76,7 @@ func observed(project string, networks []network.Summary, volumes []*volume.Volu
 		if n.Labels[resource.LabelProject] != project {
 			continue
 		}
-		o.Networks = append(o.Networks, resource.Network{
+		o.AddNetwork(resource.Network{
 			ID:       n.ID,
 			Name:     n.Name,
 			Labels:   n.Labels,

@@ -105,12 +105,24 @@ func edgeVolumeSpec(project string) resource.VolumeSpec {
 	return spec
 }
 
+// edgeNetworkSpec is the proxy's own network: it publishes the proxy's
+// ports and carries its outbound traffic (ACME), so that the proxy is on
+// no network shared with other containers (such as Docker's default
+// bridge, which a host may not even have). Its subnet is the engine's
+// choice; tenant subnets avoid it like any network on the host.
+func edgeNetworkSpec(project string) resource.NetworkSpec {
+	spec := resource.NetworkSpec{Name: resource.EdgeName(project), Role: EdgeService, Labels: edgeLabels(project)}
+	spec.Labels[resource.LabelRole] = EdgeService
+	spec.Labels[resource.LabelSpecHash] = spec.Hash()
+	return spec
+}
+
 // edgeContainerSpec is the proxy's container, hardened like every other
 // (the engine drops every capability, sets no-new-privileges, limits and
 // restarts it unless stopped; the image runs it as user 65532), with a
-// read-only root file system: it writes to its volume only. It is on no
-// tenant network when created: the plan's Networks join them, so that a
-// tenant coming or going never re-creates the proxy.
+// read-only root file system: it writes to its volume only. It is on its
+// own network only when created: the plan's Networks join the tenants',
+// so that a tenant coming or going never re-creates the proxy.
 func edgeContainerSpec(p *model.Project) (resource.ContainerSpec, error) {
 	e := p.Edge
 	cmd := []string{"serve", "--data", edgeDataDir,
@@ -142,9 +154,10 @@ func edgeContainerSpec(p *model.Project) (resource.ContainerSpec, error) {
 			{Name: "http", Container: edgeHTTPPort, Protocol: "tcp", HostIP: e.HostIP, HostPort: e.HTTPPort},
 			{Name: "https", Container: edgeHTTPSPort, Protocol: "tcp", HostIP: e.HostIP, HostPort: e.HTTPSPort},
 		},
-		Mounts: []resource.Mount{{Volume: resource.EdgeName(p.Name), Target: edgeDataDir}},
-		Health: &resource.HealthCheck{Command: []string{EdgeCommand, "ctl", "ping"}, Interval: 2e9, Timeout: 3e9, Retries: 3},
-		Memory: 128 << 20, NanoCPUs: 1e9, PidsLimit: 256,
+		Mounts:   []resource.Mount{{Volume: resource.EdgeName(p.Name), Target: edgeDataDir}},
+		Networks: []resource.Attachment{{Network: resource.EdgeName(p.Name)}},
+		Health:   &resource.HealthCheck{Command: []string{EdgeCommand, "ctl", "ping"}, Interval: 2e9, Timeout: 3e9, Retries: 3},
+		Memory:   128 << 20, NanoCPUs: 1e9, PidsLimit: 256,
 		ReadOnlyRootfs: true,
 	}
 	spec.Labels = edgeLabels(p.Name)
@@ -174,7 +187,7 @@ func edgeRoute(p *model.Project, t *model.Tenant) (RouteOp, bool) {
 // has tenants (kept once made), the networks it joins and the routes of
 // the selected tenants. tenantPlans are this plan's tenants.
 func reconcileEdge(p *model.Project, h string, obs *resource.Observed, selected map[string]bool, tenantPlans []TenantPlan) (*EdgePlan, error) {
-	ep := &EdgePlan{Host: h, New: len(obs.Edge.Containers) == 0 && len(obs.Edge.Volumes) == 0}
+	ep := &EdgePlan{Host: h, New: len(obs.Edge.Containers) == 0 && len(obs.Edge.Volumes) == 0 && len(obs.Edge.Networks) == 0}
 	var onHost []*model.Tenant
 	if p.Edge != nil {
 		for i := range p.Tenants {
@@ -187,8 +200,13 @@ func reconcileEdge(p *model.Project, h string, obs *resource.Observed, selected 
 	if p.Edge == nil || len(onHost) == 0 {
 		// No edge wanted: a proxy left from an edge block since removed
 		// goes; its volume stays, like every volume.
-		if p.Edge == nil && have != nil {
-			ep.Operations = append(ep.Operations, Operation{Action: Delete, ID: edgeID(resource.KindContainer), Existing: have.ID, Causes: []string{"no edge block in tenantctl.hcl"}})
+		if p.Edge == nil && (have != nil || len(obs.Edge.Networks) > 0) {
+			if have != nil {
+				ep.Operations = append(ep.Operations, Operation{Action: Delete, ID: edgeID(resource.KindContainer), Existing: have.ID, Causes: []string{"no edge block in tenantctl.hcl"}})
+			}
+			for _, n := range obs.Edge.Networks {
+				ep.Operations = append(ep.Operations, Operation{Action: Delete, ID: edgeID(resource.KindNetwork), Existing: n.ID, Causes: []string{"no edge block in tenantctl.hcl"}})
+			}
 			return ep, nil
 		}
 		return nil, nil
@@ -201,6 +219,13 @@ func reconcileEdge(p *model.Project, h string, obs *resource.Observed, selected 
 	} else {
 		ep.Operations = append(ep.Operations, Operation{Action: Create, ID: volID, Volume: &vol, Causes: []string{edgeCreateCause(ep.New)}})
 	}
+	net := edgeNetworkSpec(p.Name)
+	netID := edgeID(resource.KindNetwork)
+	if len(obs.Edge.Networks) > 0 {
+		ep.Operations = append(ep.Operations, Operation{Action: NoOp, ID: netID, Existing: obs.Edge.Networks[0].ID})
+	} else {
+		ep.Operations = append(ep.Operations, Operation{Action: Create, ID: netID, Network: &net, Causes: []string{edgeCreateCause(ep.New)}})
+	}
 	spec, err := edgeContainerSpec(p)
 	if err != nil {
 		return nil, err
@@ -209,9 +234,10 @@ func reconcileEdge(p *model.Project, h string, obs *resource.Observed, selected 
 	if have == nil {
 		ep.Operations = append(ep.Operations, Operation{Action: Create, ID: edgeID(resource.KindContainer), Container: &spec, Causes: []string{edgeCreateCause(ep.New)}})
 	} else {
-		// The networks it is on are planned apart (Networks), not drift.
+		// The tenants' networks it is on are planned apart (Networks),
+		// not drift.
 		c := *have
-		c.Networks = nil
+		c.Networks = slices.DeleteFunc(slices.Clone(c.Networks), func(n string) bool { return n != resource.EdgeName(p.Name) })
 		op := reconcileContainer("", &spec, nil, []resource.Container{c}, false, false, false)
 		for i := range op {
 			op[i].ID = edgeID(resource.KindContainer)

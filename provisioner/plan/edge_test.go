@@ -35,8 +35,10 @@ func simulateEdge(p *Plan, obs *resource.Observed) *resource.Observed {
 			switch {
 			case op.Action == Create && op.Volume != nil:
 				out.Edge.Volumes = append(out.Edge.Volumes, resource.Volume{Name: op.Volume.Name, Labels: op.Volume.Labels})
+			case op.Action == Create && op.Network != nil:
+				out.Edge.Networks = append(out.Edge.Networks, resource.Network{ID: "net-edge", Name: op.Network.Name, Labels: op.Network.Labels})
 			case (op.Action == Create || op.Action == Replace) && op.Container != nil:
-				out.Edge.Containers = []resource.Container{{ID: "id-edge", Name: op.Container.Name, Image: op.Container.Image, Labels: op.Container.Labels, State: "running", Ports: op.Container.Ports, Networks: []string{"bridge"}, Mounts: []string{op.Container.Mounts[0].Volume}}}
+				out.Edge.Containers = []resource.Container{{ID: "id-edge", Name: op.Container.Name, Image: op.Container.Image, Labels: op.Container.Labels, State: "running", Ports: op.Container.Ports, Networks: []string{op.Container.Networks[0].Network}, Mounts: []string{op.Container.Mounts[0].Volume}}}
 			}
 		}
 		c := &out.Edge.Containers[0]
@@ -74,7 +76,7 @@ func TestEdgeFreshPlan(t *testing.T) {
 	if proxy == nil || proxy.Name != "demo__edge" || proxy.Labels[resource.LabelKind] != "edge" || proxy.Labels[resource.LabelTenant] != "" || proxy.Labels[resource.LabelSpecHash] == "" {
 		t.Fatalf("proxy = %+v", proxy)
 	}
-	if !proxy.ReadOnlyRootfs || len(proxy.Networks) != 0 || proxy.Memory == 0 || proxy.PidsLimit == 0 || len(proxy.CapAdd) != 0 {
+	if !proxy.ReadOnlyRootfs || len(proxy.Networks) != 1 || proxy.Networks[0].Network != "demo__edge" || proxy.Memory == 0 || proxy.PidsLimit == 0 || len(proxy.CapAdd) != 0 {
 		t.Errorf("proxy is not hardened as planned: %+v", proxy)
 	}
 	if got := proxy.Ports; len(got) != 2 || got[0].HostPort != 8080 || got[1].HostPort != 8443 || got[0].HostIP != "0.0.0.0" {
@@ -146,7 +148,7 @@ func TestEdgeDestroyRemovesRouteAndLeavesNetwork(t *testing.T) {
 func TestEdgeRemovedBlockRemovesProxyKeepsVolume(t *testing.T) {
 	obs := simulateEdge(reconcile(t, edgeProject(), base(), Options{}), base())
 	p := reconcile(t, project(), obs, Options{})
-	if len(p.Edges) != 1 || len(p.Edges[0].Operations) != 1 || p.Edges[0].Operations[0].Action != Delete || p.Edges[0].Operations[0].ID.Kind != resource.KindContainer {
+	if len(p.Edges) != 1 || len(p.Edges[0].Operations) != 2 || p.Edges[0].Operations[0].Action != Delete || p.Edges[0].Operations[0].ID.Kind != resource.KindContainer || p.Edges[0].Operations[1].ID.Kind != resource.KindNetwork {
 		t.Fatalf("edges = %+v", p.Edges)
 	}
 }

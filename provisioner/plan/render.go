@@ -72,6 +72,8 @@ func WriteText(w io.Writer, p *Plan, color bool) error {
 func describe(op Operation) string {
 	var what string
 	switch {
+	case op.Network != nil && !op.Network.Subnet.IsValid():
+		what = "subnet chosen by the engine"
 	case op.Network != nil:
 		what = op.Network.Subnet.String()
 		if op.Network.Internal {

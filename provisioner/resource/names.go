@@ -8,7 +8,7 @@ func Name(project, tenant, part string) string {
 	return project + "_" + tenant + "_" + part
 }
 
-// EdgeName names the edge proxy's container and volume on a host:
+// EdgeName names the edge proxy's container, network and volume on a host:
 // "<project>__edge". Name never makes it: a tenant name is at least two
 // characters, so "<project>_<tenant>_<part>" never has "__" after the
 // project, and no other project's objects start with "<project>_" (a

@@ -34,6 +34,7 @@ type Observed struct {
 
 // Edge is what a host holds of the project's edge proxy.
 type Edge struct {
+	Networks   []Network
 	Containers []Container
 	Volumes    []Volume
 	// Routes are the routes the running proxy reports (tenantctl-edge
@@ -51,6 +52,15 @@ type Route struct {
 	Backend string
 	// Maintenance is set while the tenant is in maintenance.
 	Maintenance bool
+}
+
+// AddNetwork files a listed network: the edge proxy's or a tenant's.
+func (o *Observed) AddNetwork(n Network) {
+	if Kind(n.Labels[LabelKind]) == KindEdge {
+		o.Edge.Networks = append(o.Edge.Networks, n)
+		return
+	}
+	o.Networks = append(o.Networks, n)
 }
 
 // AddContainer files a listed container: the edge proxy's or a tenant's.
