@@ -8,6 +8,14 @@
 // so a spec the engine refuses leaves the old one running. Every step's
 // engine call is bounded (Options.CallTimeout), so a hung engine fails the
 // step instead of hanging the run.
+//
+// With an edge (plan.EdgePlan, edge.go), each host's proxy comes first:
+// its volume, network and container (healthy), then the routes of the
+// tenants that go and the networks they leave; after the tenants, the
+// proxy joins the edge networks of the tenants that converged and their
+// routes are set with `tenantctl-edge ctl set`, run in the proxy's
+// container over the engine connection. A failed tenant gets no route; a
+// failed proxy fails the run (EdgeError) but not the tenants.
 package apply
 
 import (

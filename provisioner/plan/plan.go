@@ -1,6 +1,11 @@
 // Package plan turns desired state and observed state into a plan: a
 // deterministic list of typed operations, each with its resource and its
 // causes. Reconcile does no I/O; text and JSON are renderings of the plan.
+//
+// With an edge block, each host with tenants also gets an EdgePlan
+// (edge.go): the proxy's objects, named resource.EdgeName, the tenants'
+// edge networks it joins and the routes it must hold, compared with the
+// routes the running proxy reported (resource.Edge.Routes).
 package plan
 
 import (
