@@ -200,3 +200,35 @@ func TestIntegrationEdgeRoutesByHostname(t *testing.T) {
 		t.Errorf("the proxy is still on globex's network: %s", out)
 	}
 }
+
+// TestIntegrationEdgeSmoke: a smoke run in a project with an edge gets
+// its route while it runs, and its clean-up removes the route and the
+// proxy's attachment to its network, so that nothing of it remains. The
+// proxy itself stays, as it does when the last tenant of a host goes: its
+// volume holds the certificates.
+func TestIntegrationEdgeSmoke(t *testing.T) {
+	requireEngine(t, "tenantctl-example/app:1.0.0", dbImage, edgeImage)
+	t.Parallel()
+	p, _, _ := edgeProject(t, nil)
+	r := p.must(0, "smoke", "--template", "saas", "--timeout", "3m")
+	tenant := smokeTenant(t, r.stdout)
+	for _, want := range []string{"Smoke test passed", "done     set route of " + tenant, "done     remove route of " + tenant} {
+		if !strings.Contains(r.stdout, want) {
+			t.Fatalf("smoke output lacks %q:\n%s", want, r)
+		}
+	}
+	filter := "label=tenantctl.tenant=" + tenant
+	left := append(lines(docker(t, "ps", "-aq", "--filter", filter)), lines(docker(t, "network", "ls", "-q", "--filter", filter))...)
+	if left = append(left, lines(docker(t, "volume", "ls", "-q", "--filter", filter))...); len(left) > 0 {
+		t.Fatalf("objects of %s left behind: %v", tenant, left)
+	}
+	proxy := p.name + "__edge"
+	routes := docker(t, "exec", proxy, "/tenantctl-edge", "ctl", "list")
+	if strings.Contains(routes, tenant) {
+		t.Errorf("the smoke tenant's route remains: %s", routes)
+	}
+	nets := docker(t, "inspect", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", proxy)
+	if strings.Contains(nets, tenant) {
+		t.Errorf("the proxy is still on the smoke tenant's network: %s", nets)
+	}
+}
