@@ -95,6 +95,11 @@ func (r *edgeRun) proxy(op plan.Operation) error {
 	if op.Action == plan.Create {
 		if err := r.step("create edge proxy", func(ctx context.Context) (err error) {
 			id, err = r.eng.CreateContainer(ctx, *op.Container)
+			if errors.Is(err, engine.ErrContainerExists) {
+				// Another run on the host made it since the plan: it is
+				// the proxy, started and waited for like this one.
+				id, err = op.Container.Name, nil
+			}
 			return err
 		}); err != nil {
 			return err

@@ -87,3 +87,14 @@ func TestRunEdgeFailureIsReported(t *testing.T) {
 		t.Fatalf("a failed proxy stopped the tenants: %v", f.log)
 	}
 }
+
+func TestRunEdgeProxyMadeByAnotherRunIsUsed(t *testing.T) {
+	f := &edgeFake{fakeEngine{exists: map[string]bool{"p__edge": true}}}
+	p := &plan.Plan{Tenants: []plan.TenantPlan{tenantPlan("acme")}, Edges: []plan.EdgePlan{edgePlan()}}
+	if err := Run(context.Background(), map[string]engine.Engine{"local": f}, p, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if f.index("start p__edge") < 0 || f.index("exec p__edge ctl set acme") < 0 {
+		t.Fatalf("the existing proxy was not started and routed: %v", f.log)
+	}
+}

@@ -123,6 +123,7 @@ func TestLoadEdgeInvalid(t *testing.T) {
 		{"acme block with local-ca", edge("  domain = \"t.example.com\"\n  acme {\n    email = \"ops@example.com\"\n  }\n"), "acme block without tls = \"acme\"", "tenantctl.hcl:4", ""},
 		{"acme http directory", edge("  domain = \"t.example.com\"\n  tls = \"acme\"\n  acme {\n    directory = \"http://ca.example.com/dir\"\n  }\n"), "Invalid ACME directory", "tenantctl.hcl:6", "https"},
 		{"bad hsts", edge("  domain = \"t.example.com\"\n  hsts = \"a year\"\n"), "Invalid duration", "tenantctl.hcl:4", ""},
+		{"edge port in port_range", baseFiles(map[string]string{"tenantctl.hcl": "project \"p1\" {\n  port_range = [8000, 9000]\n}\nedge {\n  domain = \"a.example.com\"\n}\n"}), "Edge port in port_range", "tenantctl.hcl:4", "8080"},
 		{"two edge blocks", baseFiles(map[string]string{"tenantctl.hcl": "project \"p1\" {}\nedge {\n  domain = \"a.example.com\"\n}\nedge {\n  domain = \"b.example.com\"\n}\n"}), "Duplicate edge block", "tenantctl.hcl:5", "tenantctl.hcl:2"},
 		{"two public ports", baseFiles(map[string]string{"templates/saas.hcl": `template "saas" {
   service "app" {

@@ -93,6 +93,14 @@ func (l *loader) decodeProject() hcl.Diagnostics {
 	if len(p.Hosts) == 0 {
 		p.Hosts = []model.Host{{Name: defaultHostName, Docker: DefaultDockerHost()}}
 	}
+	if e := p.Edge; e != nil && projectBlock != nil {
+		for _, port := range []int{e.HTTPPort, e.HTTPSPort} {
+			if port >= p.PortRange.First && port <= p.PortRange.Last {
+				s.errorf(edgeBlock.DefRange, "Edge port in port_range", "The edge proxy publishes port %d, which is in the project's port_range [%d, %d] that tenants' host ports are allocated from. Give the edge ports outside it (e.g. 80 and 443, or 8080 and 8443).", port, p.PortRange.First, p.PortRange.Last)
+				break
+			}
+		}
+	}
 	l.project = p
 	return s.diags
 }
