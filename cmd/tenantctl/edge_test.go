@@ -156,6 +156,9 @@ func TestIntegrationEdgeRoutesByHostname(t *testing.T) {
 		t.Errorf("http://acme...: %d to %q, want a redirect to %s", resp.StatusCode, resp.Header.Get("Location"), acmeURL)
 	}
 
+	if h := p.must(0, "hosts"); !strings.Contains(h.stdout, "edge proxy on host local: running, 2 route(s)") {
+		t.Errorf("hosts does not show the proxy:\n%s", h.stdout)
+	}
 	if st := p.must(0, "status"); !strings.Contains(st.stdout, acmeURL) {
 		t.Errorf("status does not show %s:\n%s", acmeURL, st.stdout)
 	}

@@ -49,6 +49,9 @@ type hostRow struct {
 	Tenants   int               `json:"tenants"`
 	Capacity  int               `json:"capacity"`
 	Labels    map[string]string `json:"labels,omitempty"`
+	// Edge is the state of the project's edge proxy on the host, with an
+	// edge block only.
+	Edge string `json:"edge,omitempty"`
 }
 
 func (a *app) hostsCmd() *cobra.Command {
@@ -117,6 +120,9 @@ func hostRows(cmd *cobra.Command, ws *workspace.Workspace) ([]hostRow, error) {
 		}
 		if obs, ok := observed[h.Name]; ok {
 			r.Reachable = true
+			if ws.Project.Edge != nil {
+				r.Edge = workspace.EdgeSummary(obs, ws.Project.Name)
+			}
 			for _, n := range obs.TenantNames() {
 				tenants[n] = true
 			}
@@ -162,6 +168,11 @@ func writeHosts(a *app, rows []hostRow) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%s\t%s\n", r.Name, r.Address, reach, orDash(r.Engine), r.Tenants, capacity, orDash(strings.Join(labels, ",")))
 	}
 	tw.Flush()
+	for _, r := range rows {
+		if r.Edge != "" {
+			fmt.Fprintf(a.stdout, "edge proxy on host %s: %s\n", r.Name, r.Edge)
+		}
+	}
 	for _, r := range rows {
 		if r.Error != "" {
 			fmt.Fprintf(a.stdout, "\nhost %s is unreachable: %s\n", r.Name, r.Error)
