@@ -159,8 +159,8 @@ func TestIntegrationEdgeRoutesByHostname(t *testing.T) {
 	if h := p.must(0, "hosts"); !strings.Contains(h.stdout, "edge proxy on host local: running, 2 route(s)") {
 		t.Errorf("hosts does not show the proxy:\n%s", h.stdout)
 	}
-	if st := p.must(0, "status"); !strings.Contains(st.stdout, acmeURL) {
-		t.Errorf("status does not show %s:\n%s", acmeURL, st.stdout)
+	if st := p.must(0, "status"); !strings.Contains(st.stdout, acmeURL) || !strings.Contains(st.stdout, "edge proxy on host local: running, 2 route(s)") {
+		t.Errorf("status does not show %s and the proxy:\n%s", acmeURL, st.stdout)
 	}
 
 	// Hardened like every container: no capabilities, no new privileges,

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tenantctl/tenantctl/provisioner/model"
 	"github.com/tenantctl/tenantctl/provisioner/sshx"
+	"github.com/tenantctl/tenantctl/provisioner/status"
 	"github.com/tenantctl/tenantctl/provisioner/workspace"
 )
 
@@ -120,11 +121,11 @@ func hostRows(cmd *cobra.Command, ws *workspace.Workspace) ([]hostRow, error) {
 		}
 		if obs, ok := observed[h.Name]; ok {
 			r.Reachable = true
-			if ws.Project.Edge != nil {
-				r.Edge = workspace.EdgeSummary(obs, ws.Project.Name)
-			}
 			for _, n := range obs.TenantNames() {
 				tenants[n] = true
+			}
+			if ws.Project.Edge != nil && (len(tenants) > 0 || len(obs.Edge.Containers) > 0) {
+				r.Edge = status.EdgeSummary(obs, ws.Project.Name)
 			}
 			if v, ok := engines[h.Name].(interface {
 				ServerVersion(ctx context.Context) (string, error)

@@ -122,6 +122,7 @@ func Compute(in Input) *Report {
 	}
 	sort.SliceStable(r.Tenants, func(i, j int) bool { return r.Tenants[i].Name < r.Tenants[j].Name })
 	r.Counts = CountStates(r.Tenants)
+	r.Edges = edges(in)
 	return r
 }
 

@@ -113,22 +113,3 @@ func edgeProxy(obs *resource.Observed, project string) *resource.Container {
 	}
 	return nil
 }
-
-// EdgeSummary says how the project's edge proxy on a host is, for
-// people: "running, 2 routes", "exited", or "none" when there is none.
-func EdgeSummary(obs *resource.Observed, project string) string {
-	proxy := edgeProxy(obs, project)
-	switch {
-	case proxy == nil:
-		return "none"
-	case proxy.State != "running":
-		return proxy.State
-	case !obs.Edge.RoutesKnown:
-		return "running, routes unknown (the proxy did not answer)"
-	}
-	s := fmt.Sprintf("running, %d route(s)", len(obs.Edge.Routes))
-	if proxy.Health != "" && proxy.Health != "healthy" {
-		s += ", " + proxy.Health
-	}
-	return s
-}
