@@ -182,3 +182,24 @@ func TestEdgeFreshProxyJoinsOnlyExistingNetworksOutsideSelection(t *testing.T) {
 		t.Fatalf("edge = %+v: want only acme joined and routed (globex has no network yet)", e)
 	}
 }
+
+func TestEdgeSavedPlanAndDigest(t *testing.T) {
+	desired := edgeProject()
+	p := reconcile(t, desired, base(), Options{})
+	path := t.TempDir() + "/plan.json"
+	if err := Save(path, p, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved.Digest != Digest(p) || len(saved.Plan.Edges) != 1 || len(saved.Plan.Edges[0].Routes) != 2 {
+		t.Fatalf("saved plan: %+v", saved.Plan.Edges)
+	}
+	// A route that changes changes the digest: a saved plan is stale.
+	desired.Tenants[0].Domains = []string{"shop.acme.com"}
+	if Digest(reconcile(t, desired, base(), Options{})) == saved.Digest {
+		t.Error("a changed route leaves the digest unchanged")
+	}
+}
