@@ -5,6 +5,16 @@ project "tenantctl-demo" {
   port_range   = [20000, 29999] # host ports allocated to tenants
 }
 
+# One proxy per host serves every tenant at https://<tenant>.tenants.localhost:8443/
+# (*.localhost is the loopback address in curl and browsers; `tenantctl edge ca`
+# prints the local CA's certificate to trust).
+edge {
+  domain     = "tenants.localhost"
+  http_port  = 8080
+  https_port = 8443
+  tls        = "local-ca"
+}
+
 host "local" {
   # docker = "unix:///var/run/docker.sock"  # default: $DOCKER_HOST, else this
 }

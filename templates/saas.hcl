@@ -45,6 +45,7 @@ template "saas" {
     }
     port "http" {
       container = 8080 # the host port is allocated once and kept
+      public    = true # served by the edge proxy at https://<tenant>.<edge domain>/
     }
     health {
       http     = "/healthz"

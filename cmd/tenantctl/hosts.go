@@ -16,6 +16,7 @@ import (
 
 	"github.com/tenantctl/tenantctl/provisioner/model"
 	"github.com/tenantctl/tenantctl/provisioner/sshx"
+	"github.com/tenantctl/tenantctl/provisioner/status"
 	"github.com/tenantctl/tenantctl/provisioner/workspace"
 )
 
@@ -49,6 +50,9 @@ type hostRow struct {
 	Tenants   int               `json:"tenants"`
 	Capacity  int               `json:"capacity"`
 	Labels    map[string]string `json:"labels,omitempty"`
+	// Edge is the state of the project's edge proxy on the host, with an
+	// edge block only.
+	Edge string `json:"edge,omitempty"`
 }
 
 func (a *app) hostsCmd() *cobra.Command {
@@ -120,6 +124,9 @@ func hostRows(cmd *cobra.Command, ws *workspace.Workspace) ([]hostRow, error) {
 			for _, n := range obs.TenantNames() {
 				tenants[n] = true
 			}
+			if ws.Project.Edge != nil && (len(tenants) > 0 || len(obs.Edge.Containers) > 0) {
+				r.Edge = status.EdgeSummary(obs, ws.Project.Name)
+			}
 			if v, ok := engines[h.Name].(interface {
 				ServerVersion(ctx context.Context) (string, error)
 			}); ok {
@@ -162,6 +169,11 @@ func writeHosts(a *app, rows []hostRow) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%s\t%s\n", r.Name, r.Address, reach, orDash(r.Engine), r.Tenants, capacity, orDash(strings.Join(labels, ",")))
 	}
 	tw.Flush()
+	for _, r := range rows {
+		if r.Edge != "" {
+			fmt.Fprintf(a.stdout, "edge proxy on host %s: %s\n", r.Name, r.Edge)
+		}
+	}
 	for _, r := range rows {
 		if r.Error != "" {
 			fmt.Fprintf(a.stdout, "\nhost %s is unreachable: %s\n", r.Name, r.Error)

@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&a.chdir, "chdir", ".", "run in this project directory")
 	root.PersistentFlags().BoolVar(&a.noColor, "no-color", false, "never color the output (NO_COLOR is respected too)")
-	root.AddCommand(a.initCmd(), a.validateCmd(), a.planCmd(), a.applyCmd(), a.destroyCmd(), a.forceUnlockCmd(), a.smokeCmd(), a.gcCmd(), a.statusCmd(), a.serveCmd(), a.hostsCmd(), a.keyCmd())
+	root.AddCommand(a.initCmd(), a.validateCmd(), a.planCmd(), a.applyCmd(), a.destroyCmd(), a.forceUnlockCmd(), a.smokeCmd(), a.gcCmd(), a.statusCmd(), a.serveCmd(), a.hostsCmd(), a.keyCmd(), a.edgeCmd())
 
 	err := root.ExecuteContext(ctx)
 	return a.report(err)

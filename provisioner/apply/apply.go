@@ -8,6 +8,14 @@
 // so a spec the engine refuses leaves the old one running. Every step's
 // engine call is bounded (Options.CallTimeout), so a hung engine fails the
 // step instead of hanging the run.
+//
+// With an edge (plan.EdgePlan, edge.go), each host's proxy comes first:
+// its volume, network and container (healthy), then the routes of the
+// tenants that go and the networks they leave; after the tenants, the
+// proxy joins the edge networks of the tenants that converged and their
+// routes are set with `tenantctl-edge ctl set`, run in the proxy's
+// container over the engine connection. A failed tenant gets no route; a
+// failed proxy fails the run (EdgeError) but not the tenants.
 package apply
 
 import (
@@ -74,6 +82,27 @@ func Run(ctx context.Context, engines map[string]engine.Engine, p *plan.Plan, op
 		opts.OnEvent(e)
 	}
 
+	// The edge proxies come first: the tenants' routes go to them.
+	var edges []*edgeRun
+	var edgeErrs []error
+	for i := range p.Edges {
+		ep := &p.Edges[i]
+		if !ep.Changes() {
+			continue
+		}
+		eng, ok := engines[ep.Host]
+		if !ok {
+			edgeErrs = append(edgeErrs, &EdgeError{ep.Host, fmt.Errorf("no engine for host %q", ep.Host)})
+			continue
+		}
+		er := newEdgeRun(ctx, eng, ep, opts, emit)
+		if err := er.before(); err != nil {
+			edgeErrs = append(edgeErrs, &EdgeError{ep.Host, err})
+			continue
+		}
+		edges = append(edges, er)
+	}
+
 	sem := make(chan struct{}, opts.Parallelism)
 	var wg sync.WaitGroup
 	errs := make([]error, len(p.Tenants))
@@ -105,7 +134,21 @@ func Run(ctx context.Context, engines map[string]engine.Engine, p *plan.Plan, op
 		}()
 	}
 	wg.Wait()
-	err := errors.Join(errs...)
+	failed := map[string]bool{}
+	for i, err := range errs {
+		if err != nil || (ctx.Err() != nil && p.Tenants[i].Changes()) {
+			failed[p.Tenants[i].Name] = true
+		}
+	}
+	for _, er := range edges {
+		if ctx.Err() != nil {
+			break
+		}
+		if err := er.after(failed); err != nil {
+			edgeErrs = append(edgeErrs, &EdgeError{er.ep.Host, err})
+		}
+	}
+	err := errors.Join(append(errs, edgeErrs...)...)
 	if ctx.Err() != nil {
 		return errors.Join(ErrInterrupted, err)
 	}
@@ -133,9 +176,40 @@ func FailedTenants(err error) []string {
 	return names
 }
 
+// failedEdges lists the hosts whose edge proxy steps failed in err.
+func failedEdges(err error) []string {
+	var hosts []string
+	var walk func(error)
+	walk = func(err error) {
+		var ee *EdgeError
+		if errors.As(err, &ee) {
+			hosts = append(hosts, ee.Host)
+			return
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+		}
+	}
+	walk(err)
+	sort.Strings(hosts)
+	return hosts
+}
+
 // Summary is a one-line description of an error from Run.
 func Summary(err error) string {
 	failed := FailedTenants(err)
+	if edges := failedEdges(err); len(edges) > 0 {
+		s := "the edge proxy failed on host " + strings.Join(edges, ", ")
+		if len(failed) > 0 {
+			s += fmt.Sprintf("; %d tenant(s) failed: %s", len(failed), strings.Join(failed, ", "))
+		}
+		if errors.Is(err, ErrInterrupted) {
+			s = "interrupted; " + s
+		}
+		return s
+	}
 	switch {
 	case errors.Is(err, ErrInterrupted) && len(failed) == 0:
 		return "interrupted: no new step was started; run apply again to converge"

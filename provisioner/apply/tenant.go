@@ -85,7 +85,11 @@ func (r *tenantRun) object(op plan.Operation) error {
 		}
 		fallthrough
 	case op.Network != nil:
-		return r.step("create network "+op.ID.Name+" "+op.Network.Subnet.String(), func(ctx context.Context) error {
+		name := "create network " + op.ID.Name
+		if op.Network.Subnet.IsValid() {
+			name += " " + op.Network.Subnet.String()
+		}
+		return r.step(name, func(ctx context.Context) error {
 			err := r.eng.CreateNetwork(ctx, *op.Network)
 			if errors.Is(err, engine.ErrSubnetTaken) {
 				return fmt.Errorf("%w (another run took it since the plan was made; run apply again to pick a free one)", err)

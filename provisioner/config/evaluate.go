@@ -16,6 +16,8 @@ type evaluator struct {
 	// fixed collects the ports with a fixed host port, to find conflicts
 	// across tenants.
 	fixed []fixedPort
+	// public is where the first port { public = true } was written.
+	public *hcl.Range
 }
 
 // evaluateTenants is the fourth phase: every tenant's template evaluated
@@ -67,7 +69,7 @@ func (e *evaluator) evaluate() model.Tenant {
 	mt := model.Tenant{
 		Name: t.name, Template: t.template.name, Host: t.host,
 		Labels: t.labels, Protect: t.protect, Source: t.source(),
-		HostPinned: t.pinned, PlacementLabels: t.placement,
+		HostPinned: t.pinned, PlacementLabels: t.placement, Domains: t.domains,
 	}
 	for _, sd := range t.template.order {
 		mt.Services = append(mt.Services, e.service(sd))

@@ -27,6 +27,7 @@ var (
 	rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 		{Type: "project", LabelNames: []string{"name"}},
 		{Type: "host", LabelNames: []string{"name"}},
+		{Type: "edge"},
 	}}
 	projectSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 		{Name: "network_pool"}, {Name: "subnet_size"}, {Name: "port_range"},
@@ -55,7 +56,7 @@ func (l *loader) decodeProject() hcl.Diagnostics {
 		dir = l.dir
 	}
 	p := &model.Project{Dir: dir}
-	var projectBlock *hcl.Block
+	var projectBlock, edgeBlock *hcl.Block
 	hostNames := nameSet{}
 	for _, b := range content.Blocks {
 		switch b.Type {
@@ -67,6 +68,14 @@ func (l *loader) decodeProject() hcl.Diagnostics {
 			}
 			projectBlock = b
 			s.decodeProjectBlock(b, p)
+		case "edge":
+			if edgeBlock != nil {
+				s.add(errorAt(b.DefRange, "Duplicate edge block",
+					fmt.Sprintf("tenantctl.hcl may have one edge block: remove this one. The previous definition was at %s.", edgeBlock.DefRange)))
+				continue
+			}
+			edgeBlock = b
+			p.Edge = s.decodeEdge(b, dir)
 		case "host":
 			name, r := b.Labels[0], b.LabelRanges[0]
 			s.add(checkName("host", name, r))
@@ -83,6 +92,14 @@ func (l *loader) decodeProject() hcl.Diagnostics {
 	}
 	if len(p.Hosts) == 0 {
 		p.Hosts = []model.Host{{Name: defaultHostName, Docker: DefaultDockerHost()}}
+	}
+	if e := p.Edge; e != nil && projectBlock != nil {
+		for _, port := range []int{e.HTTPPort, e.HTTPSPort} {
+			if port >= p.PortRange.First && port <= p.PortRange.Last {
+				s.errorf(edgeBlock.DefRange, "Edge port in port_range", "The edge proxy publishes port %d, which is in the project's port_range [%d, %d] that tenants' host ports are allocated from. Give the edge ports outside it (e.g. 80 and 443, or 8080 and 8443).", port, p.PortRange.First, p.PortRange.Last)
+				break
+			}
+		}
 	}
 	l.project = p
 	return s.diags

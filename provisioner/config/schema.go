@@ -30,7 +30,7 @@ var (
 		},
 	}
 	portSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-		{Name: "container", Required: true}, {Name: "host"}, {Name: "host_ip"}, {Name: "protocol"},
+		{Name: "container", Required: true}, {Name: "host"}, {Name: "host_ip"}, {Name: "protocol"}, {Name: "public"},
 	}}
 	volumeSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 		{Name: "target", Required: true}, {Name: "read_only"},
@@ -61,7 +61,7 @@ var (
 	tenantSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{
 			{Name: "template", Required: true},
-			{Name: "vars"}, {Name: "labels"}, {Name: "protect"}, {Name: "host"},
+			{Name: "vars"}, {Name: "labels"}, {Name: "protect"}, {Name: "host"}, {Name: "domains"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{{Type: "placement"}},
 	}

@@ -154,6 +154,10 @@ func (e *evaluator) port(sd *service, pb *block) model.Port {
 			p.Protocol = proto
 		}
 	}
+	if public, r := e.boolean(pb.attrs, "public", false); public {
+		e.publicPort(sd, p, *r)
+		p.Public = true
+	}
 	if hostRange != nil && host != 0 {
 		e.fixed = append(e.fixed, fixedPort{tenant: e.t, service: sd.name, port: p, r: *hostRange})
 	}

@@ -25,6 +25,9 @@ type tenant struct {
 	// labels of its placement block.
 	pinned    bool
 	placement map[string]string
+	// domains are the tenant's own host names, written at domainsRange.
+	domains      []string
+	domainsRange hcl.Range
 }
 
 // source is the tenant's "file:line", for messages.
@@ -38,6 +41,7 @@ func (l *loader) decodeDeclarations() hcl.Diagnostics {
 	s := staticScope()
 	l.decodeTemplates(s)
 	l.decodeTenants(s)
+	l.checkDomains(s)
 	if !s.diags.HasErrors() {
 		for _, t := range l.templateOrder {
 			if !t.used {
@@ -99,6 +103,9 @@ func (l *loader) decodeTenant(s *scope, b *hcl.Block) *tenant {
 		}
 	}
 	t.protect, _ = s.boolean(attrs, "protect", false)
+	if domains, r := s.strList(attrs, "domains"); r != nil {
+		t.domains, t.domainsRange = domains, *r
+	}
 	t.labels = s.labels(attrs["labels"])
 	if t.template != nil {
 		t.vars = s.tenantVars(t, attrs["vars"])

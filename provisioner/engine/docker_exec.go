@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"fmt"
@@ -54,4 +55,32 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 		b.Buffer.Write(p[:min(len(p), room)])
 	}
 	return len(p), nil
+}
+
+// maxReadFile bounds the file ReadFile returns.
+const maxReadFile = 1 << 20
+
+// ReadFile returns a regular file of a container (running or not), read
+// through the engine's archive API as `docker cp` does: no program in
+// the container is needed, so it works for images FROM scratch.
+func (d *Docker) ReadFile(ctx context.Context, id, path string) ([]byte, error) {
+	rc, _, err := d.cli.CopyFromContainer(ctx, id, path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s from %s: %w", path, id, err)
+	}
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			return nil, fmt.Errorf("read %s from %s: no regular file in the archive: %w", path, id, err)
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		if h.Size > maxReadFile {
+			return nil, fmt.Errorf("read %s from %s: %d bytes is too large", path, id, h.Size)
+		}
+		return io.ReadAll(tr)
+	}
 }

@@ -172,3 +172,33 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// ConnectNetwork attaches a container to a network. A container already
+// on the network is success, so a repeated apply converges.
+func (d *Docker) ConnectNetwork(ctx context.Context, networkName, id string) error {
+	err := d.cli.NetworkConnect(ctx, networkName, id, &network.EndpointSettings{})
+	if err == nil {
+		return nil
+	}
+	if info, ierr := d.cli.ContainerInspect(ctx, id); ierr == nil && info.NetworkSettings != nil {
+		if _, ok := info.NetworkSettings.Networks[networkName]; ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("connect %s to network %s: %w", id, networkName, err)
+}
+
+// DisconnectNetwork detaches a container from a network; a container or
+// network that is gone, or not attached, is not an error.
+func (d *Docker) DisconnectNetwork(ctx context.Context, networkName, id string) error {
+	err := d.cli.NetworkDisconnect(ctx, networkName, id, true)
+	if err == nil || cerrdefs.IsNotFound(err) {
+		return nil
+	}
+	if info, ierr := d.cli.ContainerInspect(ctx, id); ierr == nil && info.NetworkSettings != nil {
+		if _, ok := info.NetworkSettings.Networks[networkName]; !ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("disconnect %s from network %s: %w", id, networkName, err)
+}

@@ -76,7 +76,7 @@ func observed(project string, networks []network.Summary, volumes []*volume.Volu
 		if n.Labels[resource.LabelProject] != project {
 			continue
 		}
-		o.Networks = append(o.Networks, resource.Network{
+		o.AddNetwork(resource.Network{
 			ID:       n.ID,
 			Name:     n.Name,
 			Labels:   n.Labels,
@@ -100,7 +100,7 @@ func observed(project string, networks []network.Summary, volumes []*volume.Volu
 		if c.Labels[resource.LabelProject] != project {
 			continue
 		}
-		o.Containers = append(o.Containers, observedContainer(c))
+		o.AddContainer(observedContainer(c))
 	}
 	slices.SortFunc(o.Networks, func(a, b resource.Network) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(o.Volumes, func(a, b resource.Volume) int { return cmp.Compare(a.Name, b.Name) })

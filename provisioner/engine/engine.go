@@ -34,6 +34,12 @@ type Engine interface {
 	CreateNetwork(ctx context.Context, spec resource.NetworkSpec) error
 	// RemoveNetwork removes a network by name; a missing one is not an error.
 	RemoveNetwork(ctx context.Context, name string) error
+	// ConnectNetwork attaches a container to a network (the edge proxy to
+	// a tenant's edge network); already attached is not an error.
+	ConnectNetwork(ctx context.Context, network, id string) error
+	// DisconnectNetwork detaches a container from a network; not
+	// attached, or either gone, is not an error.
+	DisconnectNetwork(ctx context.Context, network, id string) error
 
 	// CreateVolume creates a named volume and returns its labels. An
 	// existing volume of that name is kept as is and its own labels are
@@ -68,6 +74,10 @@ type Engine interface {
 	// Exec runs a command in a running container and returns its exit code
 	// and combined output (at most 64 KiB).
 	Exec(ctx context.Context, id string, command []string) (ExecResult, error)
+
+	// ReadFile returns a regular file of a container (at most 1 MiB),
+	// like `docker cp`, needing no program in the container.
+	ReadFile(ctx context.Context, id, path string) ([]byte, error)
 
 	// ImageExists reports whether an image reference is present on the host.
 	ImageExists(ctx context.Context, ref string) (bool, error)

@@ -7,6 +7,7 @@ package model
 import (
 	"net"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/tenantctl/tenantctl/provisioner/hostaddr"
@@ -26,6 +27,80 @@ type Project struct {
 	PortRange PortRange
 	// Tenants are sorted by name.
 	Tenants []Tenant
+	// Edge is the project's edge proxy (the edge block), or nil: then
+	// tenants are reached at their published host ports only.
+	Edge *Edge
+}
+
+// TLS modes of the edge proxy: where its certificates come from.
+const (
+	TLSLocalCA = "local-ca"
+	TLSACME    = "acme"
+	TLSFiles   = "files"
+)
+
+// Edge is the edge proxy every host with tenants runs: it serves each
+// tenant at <tenant>.<Domain> and its own domains, by Host and SNI.
+type Edge struct {
+	// Domain is the DNS name tenants are served under.
+	Domain string
+	// HTTPPort and HTTPSPort are published on every host with tenants.
+	HTTPPort, HTTPSPort int
+	// HostIP is the address they are published on ("0.0.0.0" by default).
+	HostIP string
+	// TLS is TLSLocalCA, TLSACME or TLSFiles.
+	TLS string
+	// HSTS is the Strict-Transport-Security max-age; 0 sends none.
+	HSTS time.Duration
+	// ACME configures TLSACME.
+	ACME EdgeACME
+	// Certificates are the key pairs of TLSFiles (paths absolute).
+	Certificates []EdgeCertificate
+}
+
+// EdgeACME is the ACME account of the edge proxy.
+type EdgeACME struct {
+	// Directory is the ACME directory URL; "" for Let's Encrypt.
+	Directory string
+	Email     string
+	// CAFile is a PEM file trusted for the ACME server's own TLS.
+	CAFile string
+}
+
+// EdgeCertificate is a certificate file and its key file.
+type EdgeCertificate struct {
+	CertFile, KeyFile string
+}
+
+// Hosts returns the host names the edge serves tenant t at: its
+// <tenant>.<domain> first, then its own domains.
+func (e *Edge) Hosts(t *Tenant) []string {
+	return append([]string{t.Name + "." + e.Domain}, t.Domains...)
+}
+
+// URL is the address tenant t is served at through the edge, e.g.
+// "https://acme.tenants.example.com/" or, on another port than 443,
+// "https://acme.tenants.localhost:8443/".
+func (e *Edge) URL(t *Tenant) string {
+	host := t.Name + "." + e.Domain
+	if e.HTTPSPort != 443 {
+		host += ":" + strconv.Itoa(e.HTTPSPort)
+	}
+	return "https://" + host + "/"
+}
+
+// PublicPort returns the tenant's public service and port (port { public
+// = true }), or ok=false when its template has none.
+func (t *Tenant) PublicPort() (svc *Service, port *Port, ok bool) {
+	for i := range t.Services {
+		s := &t.Services[i]
+		for j := range s.Ports {
+			if s.Ports[j].Public {
+				return s, &s.Ports[j], true
+			}
+		}
+	}
+	return nil, nil, false
 }
 
 // Host is a Docker engine tenants can live on.
@@ -104,6 +179,9 @@ type Tenant struct {
 	PlacementLabels map[string]string
 	Labels          map[string]string
 	Protect         bool
+	// Domains are the tenant's own host names (domains = [...]), served
+	// by the edge proxy beside <tenant>.<edge domain>.
+	Domains []string
 	// Source is "file:line" of the tenant block, for messages.
 	Source string
 	// Services are in dependency order: every service comes after the
@@ -163,6 +241,9 @@ type Port struct {
 	HostIP string
 	// Protocol is "tcp" or "udp".
 	Protocol string
+	// Public marks the port the edge proxy routes the tenant's host
+	// names to (at most one per template).
+	Public bool
 }
 
 // Volume is a named persistent volume mounted into a service.

@@ -128,7 +128,7 @@ func desire(p *model.Project, t *model.Tenant, obs *observedTenant, alloc *alloc
 			spec.Labels[resource.LabelSpecHash] = spec.Hash()
 			d.volumes = append(d.volumes, spec)
 		}
-		d.containers = append(d.containers, containerSpec(p, t, s, ports))
+		d.containers = append(d.containers, containerSpec(p, t, edgePorts(p, s), ports))
 		d.dependsOn[s.Name] = s.DependsOn
 	}
 	return d, nil

@@ -46,5 +46,14 @@ func Destroy(project string, observed map[string]*resource.Observed, tenants []s
 		}
 	}
 	sort.SliceStable(p.Tenants, func(i, j int) bool { return p.Tenants[i].Name < p.Tenants[j].Name })
+	names := map[string]bool{}
+	for _, n := range tenants {
+		names[n] = true
+	}
+	for _, h := range hosts {
+		if ep := destroyEdge(project, h, observed[h], names); ep != nil {
+			p.Edges = append(p.Edges, *ep)
+		}
+	}
 	return p, nil
 }

@@ -1,6 +1,11 @@
 // Package plan turns desired state and observed state into a plan: a
 // deterministic list of typed operations, each with its resource and its
 // causes. Reconcile does no I/O; text and JSON are renderings of the plan.
+//
+// With an edge block, each host with tenants also gets an EdgePlan
+// (edge.go): the proxy's objects, named resource.EdgeName, the tenants'
+// edge networks it joins and the routes it must hold, compared with the
+// routes the running proxy reported (resource.Edge.Routes).
 package plan
 
 import (
@@ -59,6 +64,10 @@ type Plan struct {
 	// Skipped are defined tenants left out of the plan: their host could
 	// not be reached, or no host could take them.
 	Skipped []Skipped
+	// Edges are the plans of the project's edge proxy, one per host that
+	// has one or needs one, sorted by host. Empty without an edge block
+	// (unless a proxy is left to remove).
+	Edges []EdgePlan
 }
 
 // Skipped is a tenant left out of a plan, and why.
@@ -77,18 +86,29 @@ type Counts struct {
 // Counts adds up the plan's changes.
 func (p *Plan) Counts() Counts {
 	var c Counts
+	var ops []Operation
 	for _, t := range p.Tenants {
-		for _, op := range t.Operations {
-			switch op.Action {
-			case Create:
-				c.Create++
-			case Update:
-				c.Update++
-			case Replace:
-				c.Replace++
-			case Delete:
-				c.Delete++
-			}
+		ops = append(ops, t.Operations...)
+	}
+	for _, e := range p.Edges {
+		ops = append(ops, e.Operations...)
+		for _, n := range e.Networks {
+			ops = append(ops, Operation{Action: n.Action})
+		}
+		for _, r := range e.Routes {
+			ops = append(ops, Operation{Action: r.Action})
+		}
+	}
+	for _, op := range ops {
+		switch op.Action {
+		case Create:
+			c.Create++
+		case Update:
+			c.Update++
+		case Replace:
+			c.Replace++
+		case Delete:
+			c.Delete++
 		}
 	}
 	return c
@@ -111,6 +131,11 @@ func (t *TenantPlan) Changes() bool {
 // with changes, in order.
 func (p *Plan) Changed() *Plan {
 	out := &Plan{Project: p.Project}
+	for _, e := range p.Edges {
+		if e.Changes() {
+			out.Edges = append(out.Edges, e)
+		}
+	}
 	for _, t := range p.Tenants {
 		if t.Changes() {
 			out.Tenants = append(out.Tenants, t)
@@ -119,9 +144,15 @@ func (p *Plan) Changed() *Plan {
 	return out
 }
 
-// Select returns the part of the plan for the named tenants.
+// Select returns the part of the plan for the named tenants, with the
+// edge plans that change something.
 func (p *Plan) Select(names map[string]bool) *Plan {
 	out := &Plan{Project: p.Project}
+	for _, e := range p.Edges {
+		if e.Changes() {
+			out.Edges = append(out.Edges, e)
+		}
+	}
 	for _, t := range p.Tenants {
 		if names[t.Name] {
 			out.Tenants = append(out.Tenants, t)

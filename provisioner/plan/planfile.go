@@ -55,6 +55,22 @@ func Digest(p *Plan) string {
 			h.Write([]byte("\n"))
 		}
 	}
+	for _, e := range p.Edges {
+		fmt.Fprintf(h, "edge %s %s\n", e.Host, e.Container)
+		for _, op := range e.Operations {
+			fmt.Fprintf(h, "%s %s %s", op.Action, op.ID, op.Existing)
+			if op.Container != nil {
+				fmt.Fprintf(h, " ctr %s", op.Container.Hash())
+			}
+			h.Write([]byte("\n"))
+		}
+		for _, n := range e.Networks {
+			fmt.Fprintf(h, "network %s %s\n", n.Action, n.Network)
+		}
+		for _, r := range e.Routes {
+			fmt.Fprintf(h, "route %s %s %s %s\n", r.Action, r.Tenant, r.Backend, r.Hosts)
+		}
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 

@@ -90,6 +90,15 @@ func Reconcile(desired *model.Project, observed map[string]*resource.Observed, o
 		}
 	}
 	sort.SliceStable(plan.Tenants, func(i, j int) bool { return plan.Tenants[i].Name < plan.Tenants[j].Name })
+	for _, h := range hosts {
+		ep, err := reconcileEdge(desired, h, observed[h], selected, plan.Tenants)
+		if err != nil {
+			return nil, err
+		}
+		if ep != nil {
+			plan.Edges = append(plan.Edges, *ep)
+		}
+	}
 	return plan, nil
 }
 

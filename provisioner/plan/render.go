@@ -25,6 +25,7 @@ func WriteText(w io.Writer, p *Plan, color bool) error {
 		}
 		return colors[a] + s + colorReset
 	}
+	writeEdges(&b, p.Edges, paint)
 	unchanged := 0
 	for _, t := range p.Tenants {
 		if !t.Changes() {
@@ -71,6 +72,8 @@ func WriteText(w io.Writer, p *Plan, color bool) error {
 func describe(op Operation) string {
 	var what string
 	switch {
+	case op.Network != nil && !op.Network.Subnet.IsValid():
+		what = "subnet chosen by the engine"
 	case op.Network != nil:
 		what = op.Network.Subnet.String()
 		if op.Network.Internal {
@@ -83,7 +86,7 @@ func describe(op Operation) string {
 		}
 	}
 	causes := op.Causes
-	if len(causes) == 1 && (causes[0] == "new tenant" || causes[0] == "destroy") {
+	if len(causes) == 1 && (causes[0] == "new tenant" || causes[0] == "destroy" || causes[0] == "new edge proxy") {
 		causes = nil
 	}
 	switch {
@@ -93,5 +96,49 @@ func describe(op Operation) string {
 		return what
 	default:
 		return what + " (" + strings.Join(causes, "; ") + ")"
+	}
+}
+
+// writeEdges renders the edge plans that change something, before the
+// tenants: apply makes the proxy first.
+func writeEdges(b *strings.Builder, edges []EdgePlan, paint func(Action, string) string) {
+	line := func(a Action, kind, name, what string) {
+		l := fmt.Sprintf("  %-3s %-9s %-10s %s", symbols[a], kind, name, what)
+		fmt.Fprintln(b, paint(a, strings.TrimRight(l, " ")))
+	}
+	for _, e := range edges {
+		if !e.Changes() {
+			continue
+		}
+		status := ""
+		if e.New {
+			status = " (new)"
+		}
+		fmt.Fprintf(b, "edge proxy on host %s%s\n", e.Host, status)
+		for _, op := range e.Operations {
+			if op.Action != NoOp {
+				line(op.Action, string(op.ID.Kind), op.ID.Name, describe(op))
+			}
+		}
+		for _, n := range e.Networks {
+			verb := "join "
+			if n.Action == Delete {
+				verb = "leave "
+			}
+			line(n.Action, "network", n.Tenant, verb+n.Network)
+		}
+		for _, r := range e.Routes {
+			what := strings.Join(r.Hosts, ", ") + " → " + r.Backend
+			if r.Action == Delete {
+				what = ""
+			}
+			if len(r.Causes) > 0 && r.Action != Create && r.Causes[0] != "destroy" {
+				if what != "" {
+					what += " "
+				}
+				what += "(" + strings.Join(r.Causes, "; ") + ")"
+			}
+			line(r.Action, "route", r.Tenant, what)
+		}
 	}
 }

@@ -40,6 +40,9 @@ type containerV1 struct {
 	NanoCPUs  int64
 	PidsLimit int64
 	CapAdd    []string `json:",omitempty"`
+	// ReadOnlyRootfs is set on the edge proxy only, which had no hash
+	// before it: every existing spec hashes as before.
+	ReadOnlyRootfs bool `json:",omitempty"`
 }
 
 type envV1 struct {
@@ -101,6 +104,7 @@ func (s ContainerSpec) hashedV1() containerV1 {
 		Name: s.Name, Tenant: s.Tenant, Service: s.Service, Image: s.Image, Command: s.Command,
 		Env:    make([]envV1, len(s.Env)),
 		Memory: s.Memory, NanoCPUs: s.NanoCPUs, PidsLimit: s.PidsLimit, CapAdd: s.CapAdd,
+		ReadOnlyRootfs: s.ReadOnlyRootfs,
 	}
 	for i, e := range s.Env {
 		v := e.Value

@@ -57,6 +57,10 @@ const (
 	// PROJECT_TENANT_key whose LabelKeyID names the master key that made
 	// the tenant. It holds no data.
 	KindKey Kind = "key"
+	// KindEdge marks the objects of a host's edge proxy: its container
+	// and its volume (routes and certificates). They belong to the
+	// project, not to a tenant: they carry no LabelTenant.
+	KindEdge Kind = "edge"
 )
 
 // LabelKeyID, on a key record, is the master key's public fingerprint

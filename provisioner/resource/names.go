@@ -8,6 +8,13 @@ func Name(project, tenant, part string) string {
 	return project + "_" + tenant + "_" + part
 }
 
+// EdgeName names the edge proxy's container, network and volume on a host:
+// "<project>__edge". Name never makes it: a tenant name is at least two
+// characters, so "<project>_<tenant>_<part>" never has "__" after the
+// project, and no other project's objects start with "<project>_" (a
+// project name has no "_").
+func EdgeName(project string) string { return project + "__edge" }
+
 // PendingName is the temporary name of a replacement for the container
 // called name: it is created beside the old one under this name, and
 // renamed to name once the old one is removed. No part of a container's

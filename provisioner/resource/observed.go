@@ -27,6 +27,49 @@ type Observed struct {
 	// grows with everything on the host; a plan that must allocate a host
 	// port asks for it (see plan.HostPortsError).
 	AllPorts bool
+	// Edge is the project's edge proxy on the host: its containers and
+	// volume (KindEdge), filed apart from the tenants' objects.
+	Edge Edge
+}
+
+// Edge is what a host holds of the project's edge proxy.
+type Edge struct {
+	Networks   []Network
+	Containers []Container
+	Volumes    []Volume
+	// Routes are the routes the running proxy reports (tenantctl-edge
+	// ctl list), when RoutesKnown: the observation asked it and it
+	// answered. Unknown routes are all set again.
+	Routes      []Route
+	RoutesKnown bool
+}
+
+// Route is one tenant's route in the edge proxy.
+type Route struct {
+	Tenant string
+	// Hosts are sorted.
+	Hosts   []string
+	Backend string
+	// Maintenance is set while the tenant is in maintenance.
+	Maintenance bool
+}
+
+// AddNetwork files a listed network: the edge proxy's or a tenant's.
+func (o *Observed) AddNetwork(n Network) {
+	if Kind(n.Labels[LabelKind]) == KindEdge {
+		o.Edge.Networks = append(o.Edge.Networks, n)
+		return
+	}
+	o.Networks = append(o.Networks, n)
+}
+
+// AddContainer files a listed container: the edge proxy's or a tenant's.
+func (o *Observed) AddContainer(c Container) {
+	if Kind(c.Labels[LabelKind]) == KindEdge {
+		o.Edge.Containers = append(o.Edge.Containers, c)
+		return
+	}
+	o.Containers = append(o.Containers, c)
 }
 
 // Network is an observed network.
@@ -90,6 +133,8 @@ func (o *Observed) AddVolume(v Volume) {
 		o.Locks = append(o.Locks, v)
 	case KindKey:
 		o.Keys = append(o.Keys, v)
+	case KindEdge:
+		o.Edge.Volumes = append(o.Edge.Volumes, v)
 	default:
 		o.Volumes = append(o.Volumes, v)
 	}

@@ -50,6 +50,10 @@ type ContainerSpec struct {
 	// CapAdd are capabilities added back after dropping all. omitempty
 	// keeps the spec hash of containers without any unchanged.
 	CapAdd []string `json:",omitempty"`
+	// ReadOnlyRootfs mounts the container's root file system read-only
+	// (the edge proxy; it writes to its volume only). omitempty keeps
+	// the spec hash of tenant containers unchanged.
+	ReadOnlyRootfs bool `json:",omitempty"`
 }
 
 // EnvVar is one environment variable; sensitive values are never printed

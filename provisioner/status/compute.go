@@ -108,6 +108,12 @@ func Compute(in Input) *Report {
 			ts = orphanTenant(in, tp, obs)
 		}
 		finish(&ts, obs, in.Now)
+		if t := in.Desired.Tenant(tp.Name); t != nil && !tp.Orphan && ts.Deployed && in.Desired.Edge != nil {
+			if _, _, public := t.PublicPort(); public {
+				// Served by the edge proxy: its https name is the URL.
+				ts.URL = in.Desired.Edge.URL(t)
+			}
+		}
 		if id, ok := in.KeyMismatches[tp.Name]; ok {
 			ts.State = KeyMismatch
 			ts.Reasons = append([]string{fmt.Sprintf("made with master key %s, but this project's key is %s: its secrets are not this key's; restore the key that made it (`tenantctl key id` prints the key in use)", id, in.KeyID)}, ts.Reasons...)
@@ -116,6 +122,7 @@ func Compute(in Input) *Report {
 	}
 	sort.SliceStable(r.Tenants, func(i, j int) bool { return r.Tenants[i].Name < r.Tenants[j].Name })
 	r.Counts = CountStates(r.Tenants)
+	r.Edges = edges(in)
 	return r
 }
 

@@ -105,6 +105,11 @@ func WriteTable(w io.Writer, r *Report, color bool) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	for _, e := range r.Edges {
+		if _, err := fmt.Fprintf(w, "edge proxy on host %s: %s\n", e.Host, e.Summary); err != nil {
+			return err
+		}
+	}
 	if len(r.Tenants) == 0 {
 		_, err := fmt.Fprintln(w, "No tenants defined or deployed.")
 		return err

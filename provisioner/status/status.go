@@ -78,6 +78,8 @@ type Report struct {
 	// Counts has every state as a key, zero included.
 	Counts  map[State]int  `json:"counts"`
 	Tenants []TenantStatus `json:"tenants"`
+	// Edges are the edge proxies, with an edge block only.
+	Edges []EdgeStatus `json:"edges,omitempty"`
 }
 
 // TenantStatus is one tenant's status.

@@ -45,19 +45,15 @@ func (w *Workspace) EnsureImages(ctx context.Context, p *plan.Plan, progress fun
 		return err
 	}
 	needed := map[string]map[string]bool{} // host → images
-	for _, t := range p.Tenants {
+	for _, t := range planImages(p) {
 		r, ok := engines[t.Host].(remoteEngine)
 		if !ok || !r.Remote() {
 			continue
 		}
-		for _, op := range t.Operations {
-			if op.Container != nil && (op.Action == plan.Create || op.Action == plan.Replace) {
-				if needed[t.Host] == nil {
-					needed[t.Host] = map[string]bool{}
-				}
-				needed[t.Host][op.Container.Image] = true
-			}
+		if needed[t.Host] == nil {
+			needed[t.Host] = map[string]bool{}
 		}
+		needed[t.Host][t.Image] = true
 	}
 	if len(needed) == 0 {
 		return nil
@@ -302,4 +298,30 @@ func (c *countingReader) Read(p []byte) (int, error) {
 		c.report(c.n)
 	}
 	return n, err
+}
+
+// planImage is an image a plan creates a container from on a host, for
+// a tenant or for the edge proxy (Owner).
+type planImage struct {
+	Host, Owner, Image string
+}
+
+// planImages lists the images of the containers p creates or replaces:
+// the edge proxies' first, then the tenants'.
+func planImages(p *plan.Plan) []planImage {
+	var out []planImage
+	add := func(host, owner string, ops []plan.Operation) {
+		for _, op := range ops {
+			if op.Container != nil && (op.Action == plan.Create || op.Action == plan.Replace) {
+				out = append(out, planImage{host, owner, op.Container.Image})
+			}
+		}
+	}
+	for _, e := range p.Edges {
+		add(e.Host, "the edge proxy", e.Operations)
+	}
+	for _, t := range p.Tenants {
+		add(t.Host, "tenant "+t.Name, t.Operations)
+	}
+	return out
 }

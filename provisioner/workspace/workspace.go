@@ -179,6 +179,9 @@ func (w *Workspace) observe(ctx context.Context) (map[string]*resource.Observed,
 		go func() {
 			defer wg.Done()
 			obs, err := e.Observe(ctx, w.Project.Name)
+			if err == nil {
+				observeRoutes(ctx, e, w.Project.Name, obs)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -354,30 +357,25 @@ func (w *Workspace) CheckImages(ctx context.Context, p *plan.Plan) error {
 	w.mu.Unlock()
 	checked := map[string]bool{}
 	var errs []error
-	for _, t := range p.Tenants {
-		for _, op := range t.Operations {
-			if op.Container == nil || (op.Action != plan.Create && op.Action != plan.Replace) {
-				continue
-			}
-			ref := op.Container.Image
-			key := t.Host + "\x00" + ref
-			if checked[key] {
-				continue
-			}
-			checked[key] = true
-			if want, ok := ensured[key]; ok {
-				if err := checkImageID(ctx, engines[t.Host], ref, want); err != nil {
-					errs = append(errs, fmt.Errorf("host %s: %w", t.Host, err))
-				}
-				continue
-			}
-			ok, err := engines[t.Host].ImageExists(ctx, ref)
-			switch {
-			case err != nil:
+	for _, t := range planImages(p) {
+		ref := t.Image
+		key := t.Host + "\x00" + ref
+		if checked[key] {
+			continue
+		}
+		checked[key] = true
+		if want, ok := ensured[key]; ok {
+			if err := checkImageID(ctx, engines[t.Host], ref, want); err != nil {
 				errs = append(errs, fmt.Errorf("host %s: %w", t.Host, err))
-			case !ok:
-				errs = append(errs, fmt.Errorf("image %s is not on host %s (needed by tenant %s) and there is no registry to pull from; build it first (for the example images: make images)", ref, t.Host, t.Name))
 			}
+			continue
+		}
+		ok, err := engines[t.Host].ImageExists(ctx, ref)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("host %s: %w", t.Host, err))
+		case !ok:
+			errs = append(errs, fmt.Errorf("image %s is not on host %s (needed by %s) and there is no registry to pull from; build it first (for the example images and the edge proxy's: make images)", ref, t.Host, t.Owner))
 		}
 	}
 	return errors.Join(errs...)
