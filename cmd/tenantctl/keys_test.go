@@ -82,6 +82,13 @@ func TestIntegrationWrongMasterKey(t *testing.T) {
 	t.Parallel()
 	old := buildOldRelease(t)
 	p := newProject(t, map[string]string{"acme": `tenant "acme" { template = "saas" }`})
+	// The configuration the old release was used with: the upgrade changes
+	// the binary, not the project.
+	tmpl, err := exec.Command("git", "-C", "../..", "show", oldRelease+":templates/saas.hcl").Output()
+	if err != nil {
+		t.Fatalf("git show %s:templates/saas.hcl: %v", oldRelease, err)
+	}
+	p.write("templates/saas.hcl", string(tmpl))
 	right, wrong := randomHex(24), randomHex(24)
 	p = p.withKey(right)
 	bad := p.withKey(wrong)
