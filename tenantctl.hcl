@@ -10,7 +10,7 @@ project "tenantctl-demo" {
 # prints the local CA's certificate to trust).
 edge {
   domain     = "tenants.localhost"
-  http_port  = 8080
+  http_port  = 8000 # 8080 is the dashboard's (tenantctl serve)
   https_port = 8443
   tls        = "local-ca"
 }
