@@ -234,4 +234,21 @@ func TestIntegrationEdgeSmoke(t *testing.T) {
 	if strings.Contains(nets, tenant) {
 		t.Errorf("the proxy is still on the smoke tenant's network: %s", nets)
 	}
+
+	// gc of an expired smoke tenant takes its route and the proxy's
+	// attachment along, or its network could not be removed.
+	p.applyEphemeralOf("smoke-dead03", "saas", time.Now().Add(-time.Hour))
+	if routes := docker(t, "exec", proxy, "/tenantctl-edge", "ctl", "list"); !strings.Contains(routes, "smoke-dead03") {
+		t.Fatalf("the ephemeral tenant got no route: %s", routes)
+	}
+	r = p.must(0, "gc")
+	if !strings.Contains(r.stdout, "Removed 1 expired tenant(s)") {
+		t.Errorf("gc output:\n%s", r)
+	}
+	if n := p.tenantObjects("smoke-dead03"); n != 0 {
+		t.Errorf("gc left %d objects of smoke-dead03", n)
+	}
+	if routes := docker(t, "exec", proxy, "/tenantctl-edge", "ctl", "list"); strings.Contains(routes, "smoke-dead03") {
+		t.Errorf("gc left the route: %s", routes)
+	}
 }

@@ -29,7 +29,13 @@ const ephemeralTemplate = `template "eph" {
 // the library, the way a smoke run whose runner then died leaves one.
 func (p *testProject) applyEphemeral(name string, expires time.Time) {
 	p.t.Helper()
-	ws, err := workspace.LoadExtra(p.dir, p.getenv, config.Extra{Name: name, Template: "eph", Expires: expires})
+	p.applyEphemeralOf(name, "eph", expires)
+}
+
+// applyEphemeralOf is applyEphemeral with a template of the caller's.
+func (p *testProject) applyEphemeralOf(name, template string, expires time.Time) {
+	p.t.Helper()
+	ws, err := workspace.LoadExtra(p.dir, p.getenv, config.Extra{Name: name, Template: template, Expires: expires})
 	if err != nil {
 		p.t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package smoke
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sort"
 	"time"
@@ -133,16 +134,22 @@ func GC(ctx context.Context, ws *workspace.Workspace, opts GCOptions) (expired, 
 			if err != nil {
 				return nil, err
 			}
-			p := &plan.Plan{Project: ws.Project.Name}
+			// One destroy per host, of the tenants that expired there, so
+			// its edge proxy's plan (routes, networks) comes along whole.
+			byHost := map[string][]string{}
 			for _, e := range expired {
-				if !slices.Contains(observed[e.Host].TenantNames(), e.Tenant) {
-					continue // only its key record is left
+				if slices.Contains(observed[e.Host].TenantNames(), e.Tenant) { // else only its key record is left
+					byHost[e.Host] = append(byHost[e.Host], e.Tenant)
 				}
-				dp, err := plan.Destroy(ws.Project.Name, map[string]*resource.Observed{e.Host: observed[e.Host]}, []string{e.Tenant}, true)
+			}
+			p := &plan.Plan{Project: ws.Project.Name}
+			for _, host := range slices.Sorted(maps.Keys(byHost)) {
+				dp, err := plan.Destroy(ws.Project.Name, map[string]*resource.Observed{host: observed[host]}, byHost[host], true)
 				if err != nil {
 					return nil, err
 				}
 				p.Tenants = append(p.Tenants, dp.Tenants...)
+				p.Edges = append(p.Edges, dp.Edges...)
 			}
 			return p, nil
 		},
