@@ -225,7 +225,7 @@ func (r *tenantRun) container(op plan.Operation, alreadyRemoved bool) error {
 // a container the engine never started is remade — it never ran, so it
 // holds nothing; its data is in named volumes. It returns the new ID.
 func (r *tenantRun) remake(op plan.Operation, id string) (string, error) {
-	st, err := r.eng.ContainerState(context.WithoutCancel(r.ctx), id)
+	st, err := inspect(context.WithoutCancel(r.ctx), r.eng, id, r.opts.CallTimeout)
 	if err != nil {
 		return "", err
 	}

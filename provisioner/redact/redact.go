@@ -5,8 +5,10 @@
 package redact
 
 import (
+	"encoding/json"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -40,9 +42,14 @@ func (r *Redactor) add(values []string) {
 		seen[v] = true
 	}
 	for _, v := range values {
-		if len(v) >= minLen && !seen[v] {
-			seen[v] = true
-			r.values = append(r.values, v)
+		if len(v) < minLen {
+			continue
+		}
+		for _, form := range forms(v) {
+			if !seen[form] {
+				seen[form] = true
+				r.values = append(r.values, form)
+			}
 		}
 	}
 	sort.Slice(r.values, func(i, j int) bool { return len(r.values[i]) > len(r.values[j]) })
@@ -51,6 +58,17 @@ func (r *Redactor) add(values []string) {
 		pairs = append(pairs, v, Mask)
 	}
 	r.replacer = strings.NewReplacer(pairs...)
+}
+
+// forms are the ways a value can appear in output: as is, escaped in JSON
+// (encoding/json also escapes <, > and &) and quoted by %q.
+func forms(v string) []string {
+	out := []string{v}
+	if b, err := json.Marshal(v); err == nil {
+		out = append(out, string(b[1:len(b)-1]))
+	}
+	q := strconv.Quote(v)
+	return append(out, q[1:len(q)-1])
 }
 
 // With returns a redactor of r's values and more.

@@ -2,9 +2,11 @@ package redact
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"testing"
 )
 
@@ -58,4 +60,19 @@ func TestWithAddsValues(t *testing.T) {
 	if got := r.String("aaaaaaaa bbbbbbbb"); got != Mask+" "+Mask {
 		t.Fatalf("got %q", got)
 	}
+}
+
+func TestEscapedFormsAreMasked(t *testing.T) {
+	v := `pa"ss<word>&\x`
+	r := New(v)
+	for _, out := range []string{fmt.Sprintf("%q", v), mustJSON(v)} {
+		if got := r.String(out); strings.Contains(got, "ss") {
+			t.Errorf("%s printed as %s", out, got)
+		}
+	}
+}
+
+func mustJSON(v string) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

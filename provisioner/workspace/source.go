@@ -82,7 +82,7 @@ func (s *Source) Tenants(ctx context.Context) (*status.Report, error) {
 		if r != nil && IsPartial(err) {
 			err = nil
 		}
-		return r, err
+		return r, ws.Redactor().Error(err)
 	})
 	if err != nil {
 		return nil, err
@@ -97,7 +97,8 @@ func (s *Source) Tenants(ctx context.Context) (*status.Report, error) {
 // Tenant is one tenant's status with its health-check outputs.
 func (s *Source) Tenant(ctx context.Context, name string) (*status.TenantStatus, error) {
 	v, err := s.shared(ctx, "tenant\x00"+name, func(ws *Workspace, ctx context.Context) (any, error) {
-		return ws.TenantStatus(ctx, name)
+		ts, err := ws.TenantStatus(ctx, name)
+		return ts, ws.Redactor().Error(err)
 	})
 	if err != nil {
 		return nil, err
