@@ -131,19 +131,20 @@ func (r *edgeRun) after(failed map[string]bool) error {
 		return errors.New("no edge proxy runs; run apply again")
 	}
 	var errs []error
-	joined := map[string]bool{}
+	// A tenant whose network the proxy could not join gets no route: it
+	// would point at a backend the proxy cannot reach.
+	unjoined := map[string]bool{}
 	for _, n := range r.ep.Networks {
 		if n.Action != plan.Create || failed[n.Tenant] {
 			continue
 		}
 		if err := r.network(n); err != nil {
 			errs = append(errs, err)
-			continue
+			unjoined[n.Tenant] = true
 		}
-		joined[n.Tenant] = true
 	}
 	for _, rt := range r.ep.Routes {
-		if rt.Action == plan.Delete || failed[rt.Tenant] {
+		if rt.Action == plan.Delete || failed[rt.Tenant] || unjoined[rt.Tenant] {
 			continue
 		}
 		if err := r.route(rt); err != nil {

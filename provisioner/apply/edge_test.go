@@ -98,3 +98,20 @@ func TestRunEdgeProxyMadeByAnotherRunIsUsed(t *testing.T) {
 		t.Fatalf("the existing proxy was not started and routed: %v", f.log)
 	}
 }
+
+// TestRunEdgeNoRouteWithoutTheNetwork: a tenant whose network the proxy
+// could not join gets no route, which would point at a backend the proxy
+// cannot reach; the others get theirs.
+func TestRunEdgeNoRouteWithoutTheNetwork(t *testing.T) {
+	f := &edgeFake{fakeEngine{failOn: "join p__edge acme_edge"}}
+	p := &plan.Plan{Tenants: []plan.TenantPlan{tenantPlan("acme"), tenantPlan("globex")}, Edges: []plan.EdgePlan{edgePlan()}}
+	if err := Run(context.Background(), map[string]engine.Engine{"local": f}, p, Options{}); err == nil {
+		t.Fatal("a failed join was not reported")
+	}
+	if f.index("exec p__edge ctl set acme") >= 0 {
+		t.Fatalf("acme got a route although the proxy is not on its network: %v", f.log)
+	}
+	if f.index("exec p__edge ctl set globex") < 0 {
+		t.Fatalf("globex got no route: %v", f.log)
+	}
+}
