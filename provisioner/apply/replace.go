@@ -38,15 +38,26 @@ func (r *tenantRun) replace(op plan.Operation) (string, error) {
 	}); err != nil {
 		return "", err
 	}
-	if err := r.step("remove old container "+svc, func(ctx context.Context) error { return r.eng.RemoveContainer(ctx, op.Existing) }); err != nil {
+	if err := r.step("remove old container "+svc, func(ctx context.Context) error { return r.eng.RemoveContainer(ctx, op.Existing) }); err != nil && !r.gone(op.Existing) {
+		// The old one still serves: its replacement goes.
 		return "", r.discard(id, err)
 	}
-	if err := r.step("rename container "+svc+" into place", func(ctx context.Context) error {
-		return r.eng.RenameContainer(ctx, id, op.Container.Name)
-	}); err != nil {
-		return "", err
+	rename := func(ctx context.Context) error { return r.eng.RenameContainer(ctx, id, op.Container.Name) }
+	if err := r.step("rename container "+svc+" into place", rename); err != nil {
+		// The old container is gone: try once more before giving up, and
+		// leave the replacement for the next apply either way.
+		if err := r.step("rename container "+svc+" into place (again)", rename); err != nil {
+			return "", fmt.Errorf("%w; the old container was removed and its replacement waits as %s: run apply again", err, spec.Name)
+		}
 	}
 	return id, nil
+}
+
+// gone reports whether the container is no longer on the engine: a remove
+// whose answer was lost (a timeout) may still have happened.
+func (r *tenantRun) gone(id string) bool {
+	_, err := inspect(context.WithoutCancel(r.ctx), r.eng, id, r.opts.CallTimeout)
+	return errors.Is(err, engine.ErrNoSuchContainer)
 }
 
 // createPending creates the replacement. A container that already has the

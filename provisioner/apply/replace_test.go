@@ -143,3 +143,28 @@ func TestStepOnAHungDockerEngineFailsAfterItsBound(t *testing.T) {
 		t.Fatalf("took %s, bound 300ms", took)
 	}
 }
+
+// lateRemove is a fakeEngine whose remove of the old container fails
+// (its answer was lost) although the container is gone.
+type lateRemove struct{ *fakeEngine }
+
+func (l lateRemove) ContainerState(ctx context.Context, id string) (engine.State, error) {
+	if id == "old-acme_app" {
+		return engine.State{}, engine.ErrNoSuchContainer
+	}
+	return l.fakeEngine.ContainerState(ctx, id)
+}
+
+// TestReplaceGoesOnWhenTheOldOneIsGoneAnyway: a remove that reports a
+// failure but did remove the old container must not discard the
+// replacement too, which would leave the service with no container.
+func TestReplaceGoesOnWhenTheOldOneIsGoneAnyway(t *testing.T) {
+	f := &fakeEngine{failOn: "remove old-acme_app"}
+	if err := Run(context.Background(), map[string]engine.Engine{"local": lateRemove{f}}, replacePlan(), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	f.requireOrder(t, "create acme_app.next", "remove old-acme_app", "rename acme_app.next acme_app", "start acme_app.next")
+	if f.index("remove acme_app.next") >= 0 {
+		t.Fatalf("the replacement was discarded: %v", f.log)
+	}
+}

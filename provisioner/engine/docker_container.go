@@ -201,6 +201,9 @@ func (d *Docker) RenameContainer(ctx context.Context, id, name string) error {
 // ContainerState inspects one container.
 func (d *Docker) ContainerState(ctx context.Context, id string) (State, error) {
 	info, err := d.cli.ContainerInspect(ctx, id)
+	if cerrdefs.IsNotFound(err) {
+		return State{}, fmt.Errorf("inspect container %s: %w: %w", id, ErrNoSuchContainer, err)
+	}
 	if err != nil {
 		return State{}, fmt.Errorf("inspect container %s: %w", id, err)
 	}

@@ -113,6 +113,8 @@ type ExecResult struct {
 var (
 	ErrSubnetTaken = errors.New("subnet already in use")
 	ErrPortTaken   = errors.New("host port already in use")
+	// ErrNoSuchContainer means the container does not exist (ContainerState).
+	ErrNoSuchContainer = errors.New("no such container")
 	// ErrStaleStart means the engine cannot start a container because it
 	// still holds the task of a start that an engine restart cut short;
 	// such a container never ran and can only be removed and made again.
