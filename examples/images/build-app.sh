@@ -22,6 +22,8 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 REPOSITORY=${REPOSITORY:-tenantctl-example/app}
 
 log() { printf 'build-app: %s\n' "$*" >&2; }
+# shellcheck source=examples/images/lib.sh
+. "$REPO_ROOT/examples/images/lib.sh"
 
 force=0
 versions=()
@@ -37,8 +39,7 @@ for arg in "$@"; do
 		exit 2
 		;;
 	*)
-		# A Docker tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
-		if ! [[ $arg =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]]; then
+		if ! valid_tag "$arg"; then
 			log "invalid version (not a valid image tag): $arg"
 			exit 2
 		fi
@@ -51,25 +52,7 @@ if [ "${#versions[@]}" = 0 ]; then
 	exit 2
 fi
 
-docker_build() {
-	if [ -n "${DOCKER_BUILDKIT:-}" ]; then
-		docker build "$@"
-	elif docker buildx version >/dev/null 2>&1; then
-		DOCKER_BUILDKIT=1 docker build "$@"
-	else
-		DOCKER_BUILDKIT=0 docker build "$@"
-	fi
-}
-
-# The hash of everything the image is made of, test files left out.
-source_hash() {
-	cd "$REPO_ROOT"
-	{
-		find examples/app -type f ! -name '*_test.go' -print
-		echo go.sum
-	} | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16
-}
-source=$(source_hash)
+source=$(source_hash examples/app go.sum)
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tenantctl-app.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -88,16 +71,5 @@ for v in "${versions[@]}"; do
 	(cd "$REPO_ROOT" && CGO_ENABLED=0 GOOS=linux go build -trimpath \
 		-ldflags "-s -w -X main.version=$v" -o "$ctx/app" ./examples/app)
 	cp "$REPO_ROOT/examples/app/Dockerfile" "$ctx/Dockerfile"
-	old_id=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
-	log "building image $image"
-	if ! docker_build -q --build-arg "VERSION=$v" --build-arg "SOURCE=$source" -t "$image" "$ctx" >"$tmp/build-$v.log" 2>&1; then
-		cat "$tmp/build-$v.log" >&2
-		log "docker build of $image failed"
-		exit 1
-	fi
-	new_id=$(docker image inspect -f '{{.Id}}' "$image")
-	if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then
-		docker rmi "$old_id" >/dev/null 2>&1 || true
-	fi
-	log "built $image ($(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.1f MB", $1/1e6}'))"
+	build_image "$image" "$ctx" "VERSION=$v" "SOURCE=$source"
 done

@@ -22,6 +22,8 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 REPOSITORY=${REPOSITORY:-tenantctl/edge}
 
 log() { printf 'build-edge: %s\n' "$*" >&2; }
+# shellcheck source=examples/images/lib.sh
+. "$REPO_ROOT/examples/images/lib.sh"
 
 force=0
 version=
@@ -41,8 +43,7 @@ for arg in "$@"; do
 			log "usage: build-edge.sh [--force] [VERSION]"
 			exit 2
 		fi
-		# A Docker tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
-		if ! [[ $arg =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]]; then
+		if ! valid_tag "$arg"; then
 			log "invalid version (not a valid image tag): $arg"
 			exit 2
 		fi
@@ -59,16 +60,7 @@ if [ -z "$version" ]; then
 fi
 image=$REPOSITORY:$version
 
-# The hash of everything the image is made of, test files left out.
-source_hash() {
-	cd "$REPO_ROOT"
-	{
-		find provisioner/edge cmd/tenantctl-edge -type f ! -name '*_test.go' -print
-		echo go.mod
-		echo go.sum
-	} | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16
-}
-source=$(source_hash)
+source=$(source_hash provisioner/edge cmd/tenantctl-edge go.mod go.sum)
 
 if [ "$force" = 0 ]; then
 	have=$(docker image inspect -f '{{index .Config.Labels "tenantctl.edge.source"}}' "$image" 2>/dev/null || true)
@@ -81,16 +73,6 @@ if [ "$force" = 0 ]; then
 	fi
 fi
 
-docker_build() {
-	if [ -n "${DOCKER_BUILDKIT:-}" ]; then
-		docker build "$@"
-	elif docker buildx version >/dev/null 2>&1; then
-		DOCKER_BUILDKIT=1 docker build "$@"
-	else
-		DOCKER_BUILDKIT=0 docker build "$@"
-	fi
-}
-
 ctx=$(mktemp -d "${TMPDIR:-/tmp}/tenantctl-edge.XXXXXX")
 trap 'rm -rf "$ctx"' EXIT
 trap 'exit 130' INT TERM
@@ -100,16 +82,4 @@ log "building binary version $version"
 	-ldflags "-s -w -X main.version=$version" -o "$ctx/tenantctl-edge" ./cmd/tenantctl-edge)
 cp "$REPO_ROOT/cmd/tenantctl-edge/Dockerfile" "$ctx/Dockerfile"
 mkdir "$ctx/data"
-old_id=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
-log "building image $image"
-if ! docker_build -q --build-arg "VERSION=$version" --build-arg "SOURCE=$source" \
-	-t "$image" "$ctx" >"$ctx/build.log" 2>&1; then
-	cat "$ctx/build.log" >&2
-	log "docker build of $image failed"
-	exit 1
-fi
-new_id=$(docker image inspect -f '{{.Id}}' "$image")
-if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then
-	docker rmi "$old_id" >/dev/null 2>&1 || true
-fi
-log "built $image ($(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.1f MB", $1/1e6}'))"
+build_image "$image" "$ctx" "VERSION=$version" "SOURCE=$source"
